@@ -1,0 +1,48 @@
+"""Cold start-up: `symcnn solve --json` against a bare `python -c "import sympy"`.
+
+Run: python benchmarks/startup.py [--runs N]
+Each command runs N times in a fresh interpreter; the table shows the median.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+
+COMMANDS = {
+    'python -c "import sympy"': [sys.executable, "-c", "import sympy"],
+    "symcnn solve --json": [sys.executable, "-m", "symcnn", "solve", "--json"],
+}
+
+
+def median_seconds(cmd: list[str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--extra", nargs="*", default=[], help="more symcnn argument lists, quoted")
+    args = parser.parse_args()
+    commands = dict(COMMANDS)
+    for extra in args.extra:
+        commands[f"symcnn {extra}"] = [sys.executable, "-m", "symcnn", *extra.split()]
+    base = None
+    print("| command | median (s) | × import sympy |")
+    print("|---|---|---|")
+    for label, cmd in commands.items():
+        t = median_seconds(cmd, args.runs)
+        base = base or t
+        print(f"| `{label}` | {t:.3f} | {t / base:.2f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""One module per `symcnn` sub-command (see :data:`symcnn.cli.COMMANDS`)."""

@@ -1,0 +1,31 @@
+"""`symcnn solve [SPEC]`: answer every question of an exam, with formulas and steps."""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "solve an exam spec (default: the embedded seed exam)"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("spec", nargs="?", help="exam spec (TOML); default: the embedded seed exam")
+    p.add_argument("--json", action="store_true", help="print the answers as JSON")
+    p.add_argument("--lang", choices=("vi", "en"), help="language (default: the spec's)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..solve import solve
+    from ..spec import load_exam
+
+    exam = load_exam(args.spec)
+    solution = solve(exam)
+    lang = args.lang or exam.language
+    if args.json:
+        from ..jsonout import solution_json
+
+        print(solution_json(solution))
+        return 0
+    from ..terminal import print_solution
+
+    print_solution(solution, lang)
+    return 0

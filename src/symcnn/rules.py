@@ -1,0 +1,87 @@
+"""The cost rules, each written once as a plain Python function.
+
+Called with ints a rule gives the number; called with sympy symbols it gives the
+formula (``//`` becomes ``floor``); latexify-py renders its source for the
+"formulas used" section. Keep every rule a single ``return`` of arithmetic so that
+all three uses stay possible.
+
+>>> conv_out(128, 7, 1, 1)
+124
+"""
+
+from __future__ import annotations
+
+
+def conv_out(n, k, p, s):
+    """Output size of a convolution or pooling window along one axis."""
+    return (n + 2 * p - k) // s + 1
+
+
+def conv_weights(k, c, f):
+    """Weights of a square k×k convolution from c channels to f filters."""
+    return k * k * c * f
+
+
+def conv_macs(k, c, h, w, f):
+    """Multiply–accumulates of a k×k convolution producing an h×w×f output from c channels."""
+    return k * k * c * h * w * f
+
+
+def dense_weights(n, m):
+    """Weights of a dense layer from n inputs to m units (also its multiply–accumulates)."""
+    return n * m
+
+
+def numel(h, w, d):
+    """Number of values in an h×w×d tensor."""
+    return h * w * d
+
+
+def augmentation_factor(t, o):
+    """Samples per crop: t transforms, plus o = 1 when the originals are kept."""
+    return t + o
+
+
+def samples(i, c, a):
+    """Training samples: i images, c crops per image, augmentation factor a."""
+    return i * c * a
+
+
+def dataset_bytes(n, h, w, c, b):
+    """Bytes of n samples of h×w×c values stored with b bytes each."""
+    return n * h * w * c * b
+
+
+def batch_cost(f, b, r):
+    """Cost of one mini-batch of b samples: forward f plus backward r·f per sample."""
+    return (1 + r) * b * f
+
+
+def iterations(n, b):
+    """Iterations per epoch over n samples in batches of b (a partial batch counts)."""
+    return (n + b - 1) // b
+
+
+def run_cost(c, t, e):
+    """Cost of e epochs of t iterations each costing c."""
+    return e * t * c
+
+
+def tiles(n, t):
+    """Tiles of size t needed to cover n pixels along one axis."""
+    return (n + t - 1) // t
+
+
+def gradient_delta(p, y):
+    """∂L/∂o of softmax + cross-entropy for one class: probability minus target."""
+    return p - y
+
+
+def gradient_step(o, eta, d):
+    """One plain gradient-descent step."""
+    return o - eta * d
+
+
+def memory_bytes(n, b):
+    """Bytes to store n values of b bytes each."""
+    return n * b
