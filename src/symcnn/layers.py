@@ -30,6 +30,15 @@ def _hyper(symbol: str, default: Any = dataclasses.MISSING) -> Any:
     return field(default=default, metadata={"symbol": symbol})
 
 
+def _flag(default: bool) -> Any:
+    """A true/false option read from the spec (``ceil_mode``, ``bias`` ...); never a symbol."""
+    return field(default=default, metadata={"flag": True})
+
+
+POOL_OUT = {False: rules.conv_out, True: rules.pool_out_ceil}
+"""Pooling output size along one axis, by ``ceil_mode``."""
+
+
 def size(shape: Shape) -> Num:
     """Number of values in a shape."""
     if len(shape) == 3:
@@ -131,6 +140,7 @@ class _Pool2d(Layer):
     kernel: Num = _hyper("k")
     stride: Num = _hyper("s", None)
     padding: Num = _hyper("p", 0)
+    ceil_mode: bool = _flag(False)
 
     def __post_init__(self) -> None:
         if self.stride is None:  # PyTorch's default: stride = kernel
@@ -139,7 +149,8 @@ class _Pool2d(Layer):
     def output_shape(self, inputs: tuple[Shape, ...]) -> Shape:
         h, w, d = inputs[0]
         k, s, p = self.kernel, self.stride, self.padding
-        return (rules.conv_out(h, k, p, s), rules.conv_out(w, k, p, s), d)
+        out = POOL_OUT[self.ceil_mode]
+        return (out(h, k, p, s), out(w, k, p, s), d)
 
     def counts(self, inputs: tuple[Shape, ...], out: Shape) -> dict[str, Num]:
         return {

@@ -17,6 +17,21 @@ def conv_out(n, k, p, s):
     return (n + 2 * p - k) // s + 1
 
 
+def pool_out_ceil(n, k, p, s):
+    """Output size of a pooling window along one axis with PyTorch's ``ceil_mode=True``.
+
+    A window may start at 0, s, 2s … of the padded input while it starts before the
+    input's end (t < n + p) and overlaps the right edge by less than a stride
+    (t < n + 2p − k + s): ceil(min(n + p, n + 2p − k + s) / s).
+    """
+    return (n + p + min_zero(p + s - k) + s - 1) // s
+
+
+def min_zero(x):
+    """min(0, x) as integer arithmetic, so ints, numpy int arrays and sympy all take it."""
+    return (x - abs(x)) // 2
+
+
 def conv_weights(k, c, f):
     """Weights of a square k×k convolution from c channels to f filters."""
     return k * k * c * f

@@ -247,6 +247,9 @@ def _layer(t: Table, i: int, names: set[str]) -> Node:
         lowest = 0 if fname == "padding" else 1
         if fname in t.data or not _has_default(cls, fname):
             kwargs[fname] = t.int(fname, minimum=lowest)
+    for fname in _flag_names(cls):
+        if fname in t.data:
+            kwargs[fname] = t.bool(fname)
     if "activation" in _field_names(cls):
         kwargs["activation"] = t.str("activation", None, ACTIVATIONS)
     if "function" in _field_names(cls):
@@ -266,6 +269,12 @@ def _hyper_names(cls: type) -> list[str]:
     import dataclasses
 
     return [f.name for f in dataclasses.fields(cls) if "symbol" in f.metadata]
+
+
+def _flag_names(cls: type) -> list[str]:
+    import dataclasses
+
+    return [f.name for f in dataclasses.fields(cls) if "flag" in f.metadata]
 
 
 def _has_default(cls: type, name: str) -> bool:
