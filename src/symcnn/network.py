@@ -15,6 +15,7 @@ layer methods with numbers, and checks that every layer can be applied.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Iterator, Mapping
 
 from .errors import SpecError
@@ -43,8 +44,12 @@ class Network:
         node = self.nodes[position - 1]
         if not node.inputs:
             return (position - 1,)
-        index = {self.input_name: 0} | {n.name: i + 1 for i, n in enumerate(self.nodes)}
-        return tuple(index[name] for name in node.inputs)
+        return tuple(self._positions[name] for name in node.inputs)
+
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        """Name → position, built once so that resolving inputs stays linear in depth."""
+        return {self.input_name: 0} | {n.name: i + 1 for i, n in enumerate(self.nodes)}
 
 
 # --------------------------------------------------------------------------- formulas
@@ -97,7 +102,9 @@ def shape_symbols(index: int, shape: Shape) -> Shape:
     letters = ("H", "W", "D") if len(shape) == 3 else ("N",)
     out = []
     for letter, dim in zip(letters, shape):
-        if isinstance(dim, sympy.Basic) and dim.is_Atom:
+        if isinstance(dim, int):  # a fixed size (global pooling's 1×1)
+            out.append(sympy.Integer(dim))
+        elif isinstance(dim, sympy.Basic) and dim.is_Atom:
             out.append(dim)
         else:
             out.append(sympy.Symbol(f"{letter}_{index}", integer=True, positive=True))

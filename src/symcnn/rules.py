@@ -32,6 +32,21 @@ def min_zero(x):
     return (x - abs(x)) // 2
 
 
+def dilated_kernel(k, r):
+    """Extent of a k-wide kernel with dilation r (taps r apart)."""
+    return r * (k - 1) + 1
+
+
+def group_channels(c, g):
+    """Input channels each filter sees when c channels are split into g groups."""
+    return c // g
+
+
+def batchnorm_params(c):
+    """Learned values of batch normalisation over c channels: a scale and a shift each."""
+    return 2 * c
+
+
 def conv_weights(k, c, f):
     """Weights of a square k×k convolution from c channels to f filters."""
     return k * k * c * f
