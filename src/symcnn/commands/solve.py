@@ -11,6 +11,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("spec", nargs="?", help="exam spec (TOML); default: the embedded seed exam")
     p.add_argument("--json", action="store_true", help="print the answers as JSON")
     p.add_argument("--lang", choices=("vi", "en"), help="language (default: the spec's)")
+    p.add_argument("--latex", metavar="OUT.tex", help="write the step-by-step solution sheet as LaTeX")
+    p.add_argument("--pdf", action="store_true", help="with --latex: also compile OUT.pdf beside it (pdflatex)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -20,6 +22,16 @@ def run(args: argparse.Namespace) -> int:
     exam = load_exam(args.spec)
     solution = solve(exam)
     lang = args.lang or exam.language
+    if args.pdf and not args.latex:
+        from ..errors import SymcnnError
+
+        raise SymcnnError("--pdf needs --latex OUT.tex (the PDF is written beside it)")
+    if args.latex:
+        from ..latex.sheet import write_sheet
+
+        for path in write_sheet(solution, lang, args.latex, pdf=args.pdf):
+            print(path)
+        return 0
     if args.json:
         from ..jsonout import solution_json
 

@@ -48,6 +48,16 @@ _SPECIAL: dict[str, str] = {
     "≠": r"\ensuremath{\ne}",
     "≈": r"\ensuremath{\approx}",
     "µ": r"\ensuremath{\mu}",
+    "⌊": r"\ensuremath{\lfloor}",
+    "⌋": r"\ensuremath{\rfloor}",
+    "⌈": r"\ensuremath{\lceil}",
+    "⌉": r"\ensuremath{\rceil}",
+    "∂": r"\ensuremath{\partial}",
+    "Σ": r"\ensuremath{\Sigma}",
+    "Δ": r"\ensuremath{\Delta}",
+    **{chr(0x3B1 + i): rf"\ensuremath{{\{name}}}" for i, name in enumerate(
+        "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi o pi rho varsigma sigma tau"
+        " upsilon phi chi psi omega".split()) if name != "o"},
 }
 
 # Non-ASCII characters that compile to Type 1 glyphs in T5 with utf8 inputenc: the

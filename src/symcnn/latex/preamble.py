@@ -1,7 +1,7 @@
 """The document around every symcnn sheet: one preamble, per-language babel setup.
 
 Only packages that ``apt-get install texlive-latex-base texlive-lang-other`` provides
-are used (amsmath, amssymb, geometry, array, babel with vietnamese and english). The
+are used (amsmath, amssymb, geometry, array, longtable, babel with vietnamese and english). The
 font encoding is T5 in every language, so Vietnamese names in an English sheet print
 too; its fonts (vntex) are Type 1, so nothing falls back to bitmaps. The pdfTeX
 settings at the end make the PDF itself reproducible (no date, no random id).
@@ -21,7 +21,7 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \usepackage[%(babel)s]{babel}
 \usepackage{amsmath,amssymb}
 \usepackage[a4paper,margin=2cm]{geometry}
-\usepackage{array}
+\usepackage{array,longtable}
 \allowdisplaybreaks
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{0.6ex}

@@ -60,6 +60,9 @@ class SheetPrinter(LatexPrinter):
         if expr in numbers:
             tex = number_latex(numbers[expr], self._settings["lang"])
             return rf"\left({tex}\right)" if tex.startswith("-") else tex
+        base, _, sub = expr.name.partition("_")
+        if len(sub) > 1 and sub.isalpha():  # a word, not an index: upright (N_crop, delta_HG)
+            return rf"{self._print(sympy.Symbol(base))}_{{\mathrm{{{sub}}}}}"
         return super()._print_Symbol(expr, style=style)
 
     def _terms(self, expr: Any) -> list[Any]:
