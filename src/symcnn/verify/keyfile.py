@@ -1,0 +1,198 @@
+"""Read an answer key (TOML) into a :class:`KeyFile`, validating every field.
+
+One table per question id::
+
+    [questions.3a]
+    values = [264355976, "277,500,544"]      # one or more claimed values
+    working = ["30 * 30 * 48 * 4096 = 177,947,200"]
+    facts = { t = 6 }                        # stated facts, by symbol name
+    component = "HG"                         # the claim is one class of a per-class answer
+
+Errors name the file, the field and the value, e.g.
+``key.toml: questions.3a.working[0]: expected a number, got 'x' at character 5``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from importlib import resources
+from pathlib import Path
+from typing import Any, Mapping
+
+from ..errors import KeyFileError
+from ..spec import Table, _show, read_toml
+from .arith import ArithError, LineCheck, check_line, read_number
+
+EMBEDDED = "seed_key.toml"
+Claim = Any  # int | Decimal | tuple of claims
+
+
+@dataclass(frozen=True)
+class KeyEntry:
+    """What the key says about one question."""
+
+    id: str
+    claims: tuple[Claim, ...]
+    working: tuple[LineCheck, ...] = ()
+    facts: Mapping[str, int | Decimal] = None  # type: ignore[assignment]
+    component: str | None = None
+
+
+@dataclass(frozen=True)
+class KeyFile:
+    source: str
+    entries: Mapping[str, KeyEntry]
+    title: str = ""
+
+
+class _KeyTable(Table):
+    def fail(self, field: str, why: str, value: Any = ..., error: Any = KeyFileError) -> None:
+        super().fail(field, why, value, KeyFileError)
+
+
+def embedded_key_text() -> str:
+    return resources.files("symcnn.data").joinpath(EMBEDDED).read_text(encoding="utf-8")
+
+
+def load_key(path: str | Path | None = None) -> KeyFile:
+    """Load a key file; ``None`` loads the embedded seed key."""
+    if path is None:
+        return parse_key(embedded_key_text(), "<embedded seed key>")
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise KeyFileError(f"{p}: no such file") from None
+    except UnicodeDecodeError as e:
+        raise KeyFileError(f"{p}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+    except OSError as e:
+        raise KeyFileError(f"{p}: cannot read ({e.strerror})") from None
+    return parse_key(text, str(p))
+
+
+def parse_key(text: str, source: str) -> KeyFile:
+    root = _KeyTable(read_toml(text, source, KeyFileError), "", source)
+    head = root.table("key", {})
+    title = head.raw("title", "")
+    head.done()
+    questions = root.table("questions", {})
+    entries = {qid: _entry(_KeyTable(raw, f"questions.{qid}", source), qid) for qid, raw in questions.data.items()}
+    questions.used.update(entries)
+    root.done()
+    return KeyFile(source, entries, str(title))
+
+
+def _entry(t: _KeyTable, qid: str) -> KeyEntry:
+    if "value" in t.data and "values" in t.data:
+        t.fail(t.path("values"), "cannot be given together with value")
+    if "values" in t.data:
+        raw = t.raw("values")
+        if not isinstance(raw, list):
+            t.fail(t.path("values"), "must be a list of claimed values", raw)
+        claims = tuple(claim(v, f"{t.path('values')}[{i}]", t) for i, v in enumerate(raw))
+    elif "value" in t.data:
+        claims = (claim(t.raw("value"), t.path("value"), t),)
+    else:
+        claims = ()
+    lines = t.raw("working", [])
+    if not isinstance(lines, list):
+        t.fail(t.path("working"), "must be a list of 'expression = value' lines", lines)
+    working = tuple(_line(line, f"{t.path('working')}[{i}]", t) for i, line in enumerate(lines))
+    facts_t = _KeyTable(t.raw("facts", {}), t.path("facts"), t.source)
+    facts = {name: _scalar(v, facts_t.path(name), t) for name, v in facts_t.data.items()}
+    component = t.raw("component", None)
+    if component is not None and (not isinstance(component, str) or not component.strip()):
+        t.fail(t.path("component"), "must be a class or layer name", component)
+    t.done()
+    return KeyEntry(qid, claims, working, facts, component)
+
+
+def _line(text: Any, field: str, t: _KeyTable) -> LineCheck:
+    if not isinstance(text, str):
+        t.fail(field, "must be a string 'expression = value'", text)
+    try:
+        return check_line(text)
+    except ArithError as e:
+        raise KeyFileError(f"{t.source}: {field}: {e} in {_show(text)}") from None
+
+
+def _scalar(value: Any, field: str, t: _KeyTable) -> int | Decimal:
+    """A claimed number: an int, a decimal, or a string with thousands separators."""
+    if isinstance(value, bool):
+        t.fail(field, "must be a number", value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            t.fail(field, "must be a finite number", value)
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        negative = text[:1] in "-−" and bool(text)
+        try:
+            number, decimals = read_number(text[1:] if negative else text)
+        except ValueError:
+            t.fail(field, "must be a number", value)
+        number = -number if negative else number
+        return int(number) if decimals == 0 else _decimal(number, decimals)
+    t.fail(field, "must be a number", value)
+    raise AssertionError  # unreachable: fail raises
+
+
+def _decimal(x: Fraction, decimals: int) -> Decimal:
+    return (Decimal(x.numerator) / Decimal(x.denominator)).quantize(Decimal(1).scaleb(-decimals))
+
+
+def claim(value: Any, field: str, t: _KeyTable) -> Claim:
+    if isinstance(value, list):
+        return tuple(claim(v, f"{field}[{i}]", t) for i, v in enumerate(value))
+    return _scalar(value, field, t)
+
+
+# --------------------------------------------------------------------------- against the exam
+
+
+def shape_of(value: Any) -> Any:
+    """The nesting of a value: None for a number, else a tuple of the items' shapes."""
+    return tuple(shape_of(v) for v in value) if isinstance(value, tuple) else None
+
+
+def check_against(key: KeyFile, solution: Any, components: Mapping[str, tuple[str, ...]]) -> None:
+    """Every id, component and claim must fit the exam; raise KeyFileError naming the field."""
+    ids = [a.id for a in solution.answers]
+    for qid, entry in key.entries.items():
+        where = f"{key.source}: questions.{qid}"
+        if qid not in ids:
+            raise KeyFileError(f"{where} is not a question of the exam (known: {', '.join(ids)})")
+        answer = solution.answer(qid)
+        expected = shape_of(answer.value)
+        names = components.get(qid, ())
+        if entry.component is not None:
+            if entry.component not in names:
+                known = ", ".join(names) or "none"
+                raise KeyFileError(f"{where}.component must be one of {known}, got {entry.component!r}")
+            expected = expected[names.index(entry.component)]
+        for i, c in enumerate(entry.claims):
+            if shape_of(c) != expected:
+                want = "a number" if expected is None else f"a list shaped like {_nesting(expected)}"
+                raise KeyFileError(f"{where}.values[{i}] must be {want}, got {_show(_plain(c))}")
+
+
+def _nesting(shape: Any) -> str:
+    return "x" if shape is None else "[" + ", ".join(_nesting(s) for s in shape) + "]"
+
+
+def _plain(c: Any) -> Any:
+    return [_plain(x) for x in c] if isinstance(c, tuple) else c
+
+
+def template(solution: Any, lang_text: Any) -> str:
+    """An empty key for every question of the exam, ready to fill in."""
+    lines = ["# symcnn answer key: fill in `values` (and optionally `working`, `facts`).",
+             "[key]", f"title = {json.dumps(solution.exam.title, ensure_ascii=False)}", ""]
+    for a in solution.answers:
+        lines += [f"# {lang_text(a.kind)}", f"[questions.{a.id}]", "values = []", "working = []", ""]
+    return "\n".join(lines)

@@ -1,0 +1,202 @@
+"""Verdicts: each question of a key judged against the derivation, with diagnoses.
+
+``correct``, ``wrong`` (some claimed value is wrong), ``correct-value-wrong-working``
+(every value right, but a working line or a stated fact is wrong) or ``missing``.
+Working lines are checked arithmetically; a wrong line is diagnosed by the slip that
+makes it (a changed digit in the result or in an operand, a factor left out, a sum that
+does not add up). A wrong value is explained by the smaller of two routes: the search
+on the value itself, or the key's own working corrected line by line, then the search
+on what the corrected working gives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from ..errors import KeyFileError
+from ..exam import Exam
+from ..steps import Answer, Solution
+from .arith import LineCheck, agrees, decimals_of, evaluate, factors_dropped, is_sum, literals
+from .diagnose import Diagnosis, Explanation, KeyClaim, Search, components, matches
+from .keyfile import KeyEntry, KeyFile, check_against
+from .slips import slip_code, variants
+
+VERDICTS = ("correct", "wrong", "correct-value-wrong-working", "missing")
+NOTHING = Diagnosis("NO_EXPLANATION", "NO_EXPLANATION")
+
+
+@dataclass(frozen=True)
+class LineReview:
+    number: int  # 1-based among the question's lines
+    check: LineCheck
+    diagnosis: Diagnosis | None  # None: the line is right
+
+    @property
+    def ok(self) -> bool:
+        return self.check.ok
+
+
+@dataclass(frozen=True)
+class ClaimReview:
+    value: Any
+    derived: Any
+    correct: bool
+    explanations: tuple[Explanation, ...] = ()
+
+
+@dataclass(frozen=True)
+class FactReview:
+    name: str
+    value: Any
+    derived: Any
+    correct: bool
+    explanations: tuple[Explanation, ...] = ()
+
+
+@dataclass(frozen=True)
+class QuestionReview:
+    id: str
+    verdict: str
+    answer: Answer
+    component: str | None
+    claims: tuple[ClaimReview, ...]
+    lines: tuple[LineReview, ...]
+    facts: tuple[FactReview, ...]
+
+
+@dataclass(frozen=True)
+class Review:
+    exam: Exam
+    solution: Solution
+    key: KeyFile
+    questions: tuple[QuestionReview, ...]
+
+    @property
+    def clean(self) -> bool:
+        return all(q.verdict == "correct" for q in self.questions)
+
+
+def number(x: Fraction) -> int | Decimal:
+    """An exact fraction as the key would write it: int, or a (long) decimal."""
+    if x.denominator == 1:
+        return int(x)
+    return Decimal(x.numerator) / Decimal(x.denominator)
+
+
+# --------------------------------------------------------------------------- working lines
+
+
+def diagnose_line(check: LineCheck, n: int) -> Diagnosis | None:
+    """The slip that makes a wrong line; None when it is right."""
+    if check.ok:
+        return None
+    left, right = check.parts[check.bad - 1], check.parts[check.bad]  # type: ignore[operator]
+    places = decimals_of(right.node)
+    base = {"line": n, "right": number(left.value), "written": number(right.value)}
+    code = slip_code(number(left.value), number(right.value), places)
+    if code:
+        return Diagnosis(code, f"line.{code}", base)
+    for variant in factors_dropped(left.node):
+        if agrees(evaluate(variant), right.value, places):
+            return Diagnosis("FACTOR_OMITTED", "line.FACTOR_OMITTED", base)
+    for lit in literals(left.node):
+        for code, v in variants(lit.value, lit.decimals):
+            if agrees(evaluate(left.node, {lit.index: v}), right.value, places):
+                return Diagnosis(code, f"line.operand.{code}",
+                                 {**base, "operand": number(lit.value), "meant": number(v)})
+    code = "SUM_MISMATCH" if is_sum(left.node) else "ARITHMETIC"
+    return Diagnosis(code, f"line.{code}", base)
+
+
+def corrections(lines: tuple[LineReview, ...]) -> dict[Fraction, tuple[Fraction, tuple[LineReview, ...]]]:
+    """Written value → (value the corrected working gives, wrong lines on the way)."""
+    fixes: dict[Fraction, tuple[Fraction, tuple[LineReview, ...]]] = {}
+    for line in lines:
+        head = line.check.parts[0].node
+        used = [lit for lit in literals(head) if lit.value in fixes]
+        right = evaluate(head, {lit.index: fixes[lit.value][0] for lit in used})
+        written = line.check.written
+        if not agrees(right, written, decimals_of(line.check.parts[-1].node)):
+            chain = tuple(x for lit in used for x in fixes[lit.value][1])
+            fixes[written] = (right, chain + ((line,) if not line.ok else ()))
+    return fixes
+
+
+# --------------------------------------------------------------------------- one question
+
+
+def _explain(search: Search, q: Any, claim: KeyClaim, derived: Any, decimals: int | None,
+             fixes: dict) -> tuple[Explanation, ...]:
+    direct = search.explain(q, claim)
+    routes: list[tuple[int, int, tuple[Explanation, ...]]] = []
+    if direct:
+        routes.append((len(direct[0]), 1, direct))
+    if not isinstance(claim.value, tuple) and Fraction(claim.value) in fixes:
+        fixed, chain = fixes[Fraction(claim.value)]
+        slips = tuple(line.diagnosis for line in chain if line.diagnosis)
+        value = number(fixed)
+        if matches(value, derived, decimals):
+            routes.append((len(slips), 0, (slips,)))
+        else:
+            rest = search.explain(q, KeyClaim(claim.qid, claim.component, value))
+            if rest:
+                routes.append((len(slips) + len(rest[0]), 0, tuple(slips + e for e in rest)))
+    if not routes:
+        return ((NOTHING,),)
+    return min(routes, key=lambda r: (r[0], r[1]))[2]
+
+
+def review_question(search: Search, solution: Solution, entry: KeyEntry | None, answer: Answer) -> QuestionReview:
+    q = next(x for x in solution.exam.questions if x.id == answer.id)
+    if entry is None or not entry.claims:
+        return QuestionReview(answer.id, "missing", answer, entry.component if entry else None, (), (), ())
+    names = search.names.get(answer.id, ())
+    derived = answer.value[names.index(entry.component)] if entry.component is not None else answer.value
+    lines = tuple(LineReview(i, c, diagnose_line(c, i)) for i, c in enumerate(entry.working, start=1))
+    fixes = corrections(lines)
+    claims = []
+    for value in entry.claims:
+        ok = matches(value, derived, answer.decimals)
+        why = () if ok else _explain(search, q, KeyClaim(answer.id, entry.component, value), derived,
+                                     answer.decimals, fixes)
+        claims.append(ClaimReview(value, derived, ok, why))
+    facts = tuple(_fact(search, q, answer, name, value, solution) for name, value in entry.facts.items())
+    if not all(c.correct for c in claims):
+        verdict = "wrong"
+    elif not all(line.ok for line in lines) or not all(f.correct for f in facts):
+        verdict = "correct-value-wrong-working"
+    else:
+        verdict = "correct"
+    return QuestionReview(answer.id, verdict, answer, entry.component, tuple(claims), lines, facts)
+
+
+def _fact(search: Search, q: Any, answer: Answer, name: str, value: Any, solution: Solution) -> FactReview:
+    known = {str(s): v for st in answer.steps for s, v in (*st.values.items(), (st.symbol, st.value))}
+    if name not in known:
+        raise KeyFileError(f"questions.{answer.id}.facts.{name}: no quantity"
+                           f" named {name!r} in the derivation of {answer.id} (known: {', '.join(sorted(known))})")
+    derived = known[name]
+    places = max(-value.as_tuple().exponent, 0) if isinstance(value, Decimal) else None
+    ok = matches(value, derived, places)
+    return FactReview(name, value, derived, ok, () if ok else (search.explain_fact(q, name, value) or ((NOTHING,),)))
+
+
+# --------------------------------------------------------------------------- the whole key
+
+
+def review(key: KeyFile, solution: Solution) -> Review:
+    """Judge every question of the exam against the key."""
+    names = components(solution)
+    check_against(key, solution, names)
+    claims = {qid: tuple(KeyClaim(qid, e.component, c) for c in e.claims) for qid, e in key.entries.items()}
+    search = Search(solution.exam, solution, claims)
+    questions = []
+    for answer in solution.answers:
+        try:
+            questions.append(review_question(search, solution, key.entries.get(answer.id), answer))
+        except KeyFileError as e:
+            raise KeyFileError(f"{key.source}: {e}") from None
+    return Review(solution.exam, solution, key, tuple(questions))
