@@ -16,6 +16,8 @@ from typing import NoReturn, Sequence
 COMMANDS: dict[str, str] = {
     "solve": "solve",
     "init": "init",
+    "sweep": "sweep",
+    "formulas": "formulas",
 }
 
 

@@ -1,0 +1,205 @@
+"""`symcnn sweep [SPEC] --size A:B[:STEP]`: every layer and total, exactly, at every input size."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+HELP = "evaluate every layer and total exactly over a range of input sizes (table, CSV, JSON, plot)"
+
+HEAD = TAIL = 8  # rows shown in the terminal table from each end
+PROGRESS_FROM = 100_000  # sizes: show a progress bar from here on
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("spec", nargs="?", help="exam spec (TOML); default: the embedded seed exam")
+    p.add_argument("--size", metavar="A:B[:STEP]", help="square inputs A×A … B×B")
+    p.add_argument("--height", metavar="A:B[:STEP]", help="input heights (grid with --width)")
+    p.add_argument("--width", metavar="A:B[:STEP]", help="input widths (grid with --height)")
+    p.add_argument("--csv", metavar="FILE", help="write every column of every size to FILE (streamed)")
+    p.add_argument("--json", action="store_true", help="print every row as JSON instead of the table")
+    p.add_argument("--plot", metavar="FILE", help="log–log plot of cost against pixels (.png or .pdf)")
+    p.add_argument("--convention", help="cost convention of the table and plot (default: the spec's)")
+    p.add_argument("--lang", choices=("vi", "en"), help="language (default: the spec's)")
+
+
+def parse_range(value: str | None, option: str) -> range | None:
+    """``A:B`` or ``A:B:STEP`` → range(A, B + 1, STEP); errors name the option and the value."""
+    if value is None:
+        return None
+    from ..errors import SpecError
+    from ..spec import MAX_SIZE
+
+    parts = value.split(":")
+    if len(parts) not in (2, 3) or not all(x.strip().isdigit() for x in parts):
+        raise SpecError(f"{option}: must be A:B or A:B:STEP with whole numbers, got {value!r}")
+    a, b, step = (int(x) for x in (*parts, "1")[:3])
+    if not 1 <= a <= b <= MAX_SIZE or step < 1:
+        raise SpecError(f"{option}: needs 1 <= A <= B <= {MAX_SIZE} and STEP >= 1, got {value!r}")
+    return range(a, b + 1, step)
+
+
+def _sizes(args: argparse.Namespace) -> tuple[range, range, bool]:
+    from ..errors import SpecError
+
+    size = parse_range(args.size, "--size")
+    height, width = parse_range(args.height, "--height"), parse_range(args.width, "--width")
+    if size is not None and (height or width):
+        raise SpecError("--size: give either --size or --height and --width, not both")
+    if size is not None:
+        return size, size, True
+    if height is None or width is None:
+        raise SpecError("--size: missing (give --size A:B, or both --height A:B and --width A:B)")
+    return height, width, False
+
+
+class _Table:
+    """Keeps the first and last rows of a few columns (never the whole sweep)."""
+
+    def __init__(self, columns: list[str]):
+        self.columns, self.head, self.tail, self.seen = columns, [], [], 0
+
+    def add(self, chunk: Any) -> None:
+        def rows(a: int, b: int) -> list[list[int]]:
+            cols = [chunk.columns[c] for c in self.columns]
+            return [[int(c[i]) if hasattr(c, "__len__") else int(c) for c in cols] for i in range(a, b)]
+
+        take = min(HEAD - len(self.head), chunk.rows)
+        self.head += rows(0, take)
+        self.tail = (self.tail + rows(max(take, chunk.rows - TAIL), chunk.rows))[-TAIL:]
+        self.seen += chunk.rows
+
+
+def run(args: argparse.Namespace) -> int:
+    import sys
+
+    from rich.console import Console
+
+    from ..catalogue import text
+    from ..conventions import convention
+    from ..scaling import smallest_valid
+    from ..spec import load_exam
+    from ..sweep import RowWriter, atomic_stream, chunks, csv_header, plan
+
+    exam = load_exam(args.spec)
+    lang = args.lang or exam.language
+    conv = convention(args.convention or exam.convention, "--convention").name
+    heights, widths, square = _sizes(args)
+    if args.plot:
+        from ..plot import check_path
+
+        check_path(args.plot)
+    sw = plan(exam, heights, widths, square)
+    valid = smallest_valid(exam.network)
+    shown = ["H", "W", "params", f"cost.{conv}", "memory_bytes", f"batch.{conv}", f"run.{conv}"]
+    table = _Table(shown)
+    err = Console(stderr=True)
+    with atomic_stream(args.csv) if args.csv else _nothing() as csv:
+        rows = RowWriter(csv) if csv else None
+        if csv:
+            csv.write(csv_header(sw))
+        js = _JsonRows(sw, sys.stdout) if args.json else None
+        with _progress(err, sw.rows, text(lang, "sweep.progress")) as advance:
+            for chunk in chunks(sw):
+                if rows:
+                    rows.write(list(chunk.columns.values()), chunk.rows)
+                if js:
+                    js.add(chunk)
+                table.add(chunk)
+                advance(chunk.total)
+        if js:
+            js.close(valid)
+    if args.plot:
+        from ..plot import plot_sweep
+        from ..sweep import sample
+
+        plot_sweep(sw, sample(sw), valid.height * valid.width, args.plot, lang, conv)
+    if not args.json:
+        _print_table(table, sw, lang, conv, valid)
+    notes = [text(lang, "sweep.skipped", n=sw.rows - table.seen, square=valid.square, height=valid.height,
+                  width=valid.width)] if table.seen < sw.rows else []
+    notes += [text(lang, "sweep.written", path=p) for p in (args.csv, args.plot) if p]
+    for note in notes:
+        err.print(note, highlight=False)
+    return 0
+
+
+class _JsonRows:
+    """Streams {"columns": [...], "rows": [[...], ...], ...} to stdout without holding the rows."""
+
+    def __init__(self, sw: Any, stdout: Any):
+        import json
+
+        from ..sweep import RowWriter
+
+        stdout.flush()
+        self.out = stdout.buffer
+        self.out.write(b'{"columns": ' + json.dumps(list(sw.columns)).encode() + b', "rows": [')
+        self.first = RowWriter(self.out, end=b"]", start=b"\n[")
+        self.rest = RowWriter(self.out, end=b"]", start=b",\n[")
+        self.count, self.sizes = 0, sw.rows
+
+    def add(self, chunk: Any) -> None:
+        cols = list(chunk.columns.values())
+        if chunk.rows and not self.count:
+            self.first.write([c[:1] if hasattr(c, "__len__") else c for c in cols], 1)
+            cols, n = [c[1:] if hasattr(c, "__len__") else c for c in cols], chunk.rows - 1
+        else:
+            n = chunk.rows
+        self.rest.write(cols, n)
+        self.count += chunk.rows
+
+    def close(self, valid: Any) -> None:
+        import json
+
+        tail = {"sizes": self.sizes, "valid": self.count, "smallest_valid": valid.__dict__}
+        self.out.write(b"\n], " + json.dumps(tail)[1:].encode() + b"\n")
+        self.out.flush()
+
+
+def _print_table(table: _Table, sw: Any, lang: str, conv: str, valid: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..catalogue import text
+    from ..numbers import NUMBER_FORMATS
+
+    fmt = NUMBER_FORMATS[lang]
+    out = Table(title=text(lang, "sweep.title", title=sw.exam.title, sizes=fmt.integer(sw.rows)))
+    for c in table.columns:
+        out.add_column(text(lang, f"sweep.col.{c.split('.')[0]}", convention=conv), justify="right", overflow="fold")
+    rows = table.head + (table.tail if table.seen > HEAD else [])
+    if table.seen > HEAD + TAIL:
+        rows = table.head + [None] + table.tail  # type: ignore[list-item]
+    for r in rows:
+        out.add_row(*(["…"] * len(table.columns) if r is None else [fmt.integer(v) for v in r]))
+    console = Console()
+    console.print(out)
+    console.print(text(lang, "sweep.smallest", square=valid.square, height=valid.height, width=valid.width))
+    console.print(text(lang, "sweep.more"), style="dim")
+
+
+class _nothing:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+
+def _progress(console: Any, total: int, label: str) -> Any:
+    """A context giving ``advance(n)``: a rich progress bar for long sweeps, else nothing."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def bar() -> Any:
+        if total < PROGRESS_FROM or not console.is_terminal:
+            yield lambda n: None
+            return
+        from rich.progress import Progress
+
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task(label, total=total)
+            yield lambda n: progress.advance(task, n)
+
+    return bar()

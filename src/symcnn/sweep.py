@@ -1,0 +1,430 @@
+"""Exact sweeps over many input sizes: the per-layer recurrence on integer arrays.
+
+The layer methods and rules are called with numpy integer arrays for the input height
+and width (``//`` on integer arrays is floor division), so a sweep computes exactly
+what :func:`symcnn.network.evaluate` computes, for a whole chunk of sizes at once.
+
+Exactness. Before a sweep, :func:`plan` evaluates the same calls once at the largest
+size with :class:`Tracked` ints, which record the largest magnitude of every
+intermediate result. Every rule is a sum of products of non-negative values and floor
+divisions by positive constants, so on valid sizes each intermediate is non-decreasing
+in the input size and its largest value is reached at the largest size (invalid rows
+have their non-positive dimensions replaced by 1, which keeps the same bound). A call
+whose bound fits in int64 runs on int64 arrays; any other call runs on object arrays of
+Python ints. Nothing is ever evaluated in floating point.
+
+>>> from symcnn.spec import load_exam
+>>> sw = plan(load_exam(), range(128, 131), range(128, 131), square=True)
+>>> [int(v) for v in next(chunks(sw)).columns["conv1.H"]]
+[124, 125, 126]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import operator
+import os
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, ClassVar, Iterator, Mapping
+
+import numpy as np
+
+from . import rules
+from .conventions import CONVENTIONS
+from .errors import SpecError, SymcnnError
+from .exam import Exam
+from .layers import Layer, hyperparameters, size
+from .network import Network
+
+INT64_MAX = 2**63 - 1
+CHUNK = 1 << 14  # sizes per chunk: bounded memory whatever the sweep's length
+
+# --------------------------------------------------------------------------- bounds
+
+
+class Tracked(int):
+    """An int whose arithmetic records the largest magnitude it ever produced.
+
+    >>> Tracked.peak = 0
+    >>> int(Tracked(3) * 4 - 20), Tracked.peak
+    (-8, 12)
+    """
+
+    peak: ClassVar[int] = 0
+
+
+def _tracking(name: str) -> Callable[..., Any]:
+    base = getattr(int, name)
+
+    def op(self: int, *args: Any) -> Any:
+        value = base(self, *args)
+        if value is NotImplemented or not isinstance(value, int):
+            return value
+        Tracked.peak = max(Tracked.peak, abs(value))
+        return Tracked(value)
+
+    return op
+
+
+for _name in ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__floordiv__",
+              "__rfloordiv__", "__mod__", "__rmod__", "__pow__", "__neg__", "__abs__"):
+    setattr(Tracked, _name, _tracking(_name))
+
+
+def _tracked_layer(layer: Layer) -> Layer:
+    """The layer with every hyperparameter a Tracked int (as ``symbolic`` does with symbols)."""
+    return dataclasses.replace(layer, **{n: Tracked(getattr(layer, n)) for n in hyperparameters(layer)})
+
+
+def _leaves(value: Any) -> Iterator[Any]:
+    if isinstance(value, (tuple, list)):
+        for v in value:
+            yield from _leaves(v)
+    elif isinstance(value, Mapping):
+        for v in value.values():
+            yield from _leaves(v)
+    else:
+        yield value
+
+
+def _map(value: Any, f: Callable[[Any], Any]) -> Any:
+    if isinstance(value, (tuple, list)):
+        return type(value)(_map(v, f) for v in value)
+    if isinstance(value, Mapping):
+        return {k: _map(v, f) for k, v in value.items()}
+    return f(value)
+
+
+class _BoundPass:
+    """Evaluates every call once at the largest size and records each call's peak magnitude."""
+
+    def __init__(self) -> None:
+        self.peaks: dict[str, int] = {}
+
+    def layer(self, layer: Layer) -> Layer:
+        return _tracked_layer(layer)
+
+    def __call__(self, key: str, fn: Callable[..., Any], *args: Any) -> Any:
+        Tracked.peak = max((abs(v) for v in _leaves(args) if isinstance(v, int)), default=0)
+        result = _map(fn(*args), lambda v: Tracked(v) if isinstance(v, int) else v)
+        self.peaks[key] = max([Tracked.peak, *(abs(v) for v in _leaves(result) if isinstance(v, int))])
+        return result
+
+    def positive(self, where: str, shape: tuple[Any, ...]) -> tuple[Any, ...]:
+        return shape
+
+
+class _ArrayPass:
+    """Evaluates every call on arrays: int64 where the call's bound fits, Python ints otherwise."""
+
+    def __init__(self, peaks: Mapping[str, int], rows: int):
+        self.peaks = peaks
+        self.valid = np.ones(rows, dtype=bool)
+
+    def layer(self, layer: Layer) -> Layer:
+        return layer
+
+    def __call__(self, key: str, fn: Callable[..., Any], *args: Any) -> Any:
+        dtype = np.int64 if self.peaks[key] <= INT64_MAX else object
+        return fn(*_map(args, lambda v: v.astype(dtype) if isinstance(v, np.ndarray) and v.dtype != dtype else v))
+
+    def positive(self, where: str, shape: tuple[Any, ...]) -> tuple[Any, ...]:
+        """Mark rows with a non-positive dimension invalid and give them dimension 1."""
+        out = []
+        for d in shape:
+            ok = d > 0
+            self.valid &= ok
+            out.append(np.where(ok, d, 1).astype(d.dtype) if isinstance(d, np.ndarray) else (d if ok else 1))
+        return tuple(out)
+
+
+# --------------------------------------------------------------------------- the recurrence
+
+
+def _total(values: list[Any]) -> Any:
+    out: Any = 0
+    for v in values:
+        out = out + v
+    return out
+
+
+def _samples(exam: Exam) -> int:
+    d = exam.dataset
+    return rules.samples(d.images, d.crops_per_image, rules.augmentation_factor(len(d.transforms), int(d.keep_originals)))
+
+
+def _layers(network: Network, h: Any, w: Any, call: Any) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+    """Every layer's columns, in order, and the per-layer values each total sums."""
+    cols: dict[str, Any] = {"H": h, "W": w}
+    shapes: list[tuple[Any, ...]] = [(h, w, network.input_shape[2])]
+    parts: dict[str, list[Any]] = {"params": [], "activations": [call("input.activations", size, shapes[0])]}
+    parts.update({f"cost.{name}": [] for name in CONVENTIONS})
+    for i, node in enumerate(network.nodes, start=1):
+        layer, name = call.layer(node.layer), node.name
+        ins = tuple(shapes[j] for j in network.sources(i))
+        out = call.positive(name, call(f"{name}.shape", layer.output_shape, ins))
+        shapes.append(out)
+        letters = ("H", "W", "D") if len(out) == 3 else ("N",)
+        cols.update({f"{name}.{letter}": d for letter, d in zip(letters, out)})
+        weights = call(f"{name}.weights", layer.weights, ins)
+        biases = call(f"{name}.biases", layer.biases, ins)
+        counts = call(f"{name}.counts", layer.counts, ins, out)
+        cols[f"{name}.params"] = call(f"{name}.params", operator.add, weights, biases)
+        cols[f"{name}.activations"] = call(f"{name}.activations", size, out)
+        for conv in CONVENTIONS.values():
+            cols[f"{name}.cost.{conv.name}"] = call(f"{name}.cost.{conv.name}", conv.cost, counts)
+        for key in parts:
+            parts[key].append(cols[f"{name}.{key}"])
+    return cols, parts
+
+
+def _walk(exam: Exam, h: Any, w: Any, call: Any) -> dict[str, Any]:
+    """Every column of one sweep row (or chunk of rows), in order; ``call`` evaluates each step."""
+    t = exam.training
+    cols, parts = _layers(exam.network, h, w, call)
+    for key, values in parts.items():
+        cols[key] = call(key, _total, values)
+    b = exam.inference_bytes
+    cols["activation_bytes"] = call("activation_bytes", rules.memory_bytes, cols["activations"], b)
+    cols["param_bytes"] = call("param_bytes", rules.memory_bytes, cols["params"], b)
+    cols["memory_bytes"] = call("memory_bytes", operator.add, cols["param_bytes"], cols["activation_bytes"])
+    its = t.iterations_per_epoch or rules.iterations(_samples(exam), t.batch_size)
+    for name in CONVENTIONS:
+        batch = call(f"batch.{name}", rules.batch_cost, cols[f"cost.{name}"], t.batch_size, t.backward_factor)
+        cols[f"batch.{name}"] = batch
+        cols[f"run.{name}"] = call(f"run.{name}", rules.run_cost, batch, its, t.epochs)
+    return cols
+
+
+# --------------------------------------------------------------------------- sweeps
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A planned sweep: the exam, the sizes (square, or the grid heights × widths) and the bounds."""
+
+    exam: Exam
+    heights: range
+    widths: range
+    square: bool
+    peaks: Mapping[str, int]
+    columns: tuple[str, ...]
+
+    @property
+    def rows(self) -> int:
+        return len(self.heights) if self.square else len(self.heights) * len(self.widths)
+
+    @property
+    def wide(self) -> tuple[str, ...]:
+        """Columns that need Python ints somewhere (their bound exceeds int64)."""
+        return tuple(k for k, v in self.peaks.items() if v > INT64_MAX)
+
+    def sizes(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+        """Input heights and widths of rows ``start`` … ``stop - 1``."""
+        idx = np.arange(start, stop, dtype=np.int64)
+        if self.square:
+            h = _axis(self.heights, idx)
+            return h, h
+        n = len(self.widths)
+        return _axis(self.heights, idx // n), _axis(self.widths, idx % n)
+
+
+def _axis(r: range, idx: np.ndarray) -> np.ndarray:
+    if max(r[-1], abs(r.step) * len(r)) <= INT64_MAX:
+        return r.start + idx * r.step
+    return np.array([r[i] for i in idx.tolist()], dtype=object)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """The valid rows among ``total`` consecutive sizes: column → array (or int if constant)."""
+
+    start: int
+    total: int
+    rows: int
+    columns: Mapping[str, Any]
+
+
+def plan(exam: Exam, heights: range, widths: range, square: bool = False) -> Sweep:
+    """Check the sizes and bound every intermediate at the largest size (see the module doc)."""
+    from .network import evaluate
+
+    if not len(heights) or not len(widths):
+        raise SpecError("sweep: the size range is empty")
+    corner = (max(heights), max(widths), exam.network.input_shape[2])
+    try:
+        evaluate(exam.network, corner)
+    except SpecError as e:
+        raise SpecError(f"sweep: even the largest size {corner[0]}×{corner[1]} is invalid: {e}") from None
+    bound = _BoundPass()
+    cols = _walk(exam, Tracked(corner[0]), Tracked(corner[1]), bound)
+    return Sweep(exam, heights, widths, square, bound.peaks, tuple(cols))
+
+
+def evaluate_sizes(sw: Sweep, h: np.ndarray, w: np.ndarray, start: int = 0) -> Chunk:
+    """Every column at the sizes ``h[i] × w[i]``, keeping only the valid rows."""
+    p = _ArrayPass(sw.peaks, len(h))
+    cols = _walk(sw.exam, h, w, p)
+    if not p.valid.all():
+        cols = {k: v[p.valid] if isinstance(v, np.ndarray) else v for k, v in cols.items()}
+    return Chunk(start, len(h), int(p.valid.sum()), cols)
+
+
+def chunks(sw: Sweep, chunk: int = CHUNK) -> Iterator[Chunk]:
+    """The sweep in consecutive chunks of at most ``chunk`` sizes (memory stays bounded)."""
+    for start in range(0, sw.rows, chunk):
+        stop = min(start + chunk, sw.rows)
+        yield evaluate_sizes(sw, *sw.sizes(start, stop), start=start)
+
+
+def sample(sw: Sweep, points: int = 400) -> Chunk:
+    """At most ``points`` rows spread evenly on a log scale of the row index (for plots)."""
+    idx = np.unique(np.geomspace(1, sw.rows, num=min(points, sw.rows)).astype(np.int64) - 1)
+    parts = [sw.sizes(int(i), int(i) + 1) for i in idx]
+    h = np.concatenate([p[0] for p in parts])
+    w = np.concatenate([p[1] for p in parts])
+    return evaluate_sizes(sw, h, w)
+
+
+# --------------------------------------------------------------------------- integers as text
+#
+# Rows are written without a Python object per row or per value: within a run of rows
+# where every column has the same number of digits, each column is a fixed-width slice
+# of one byte matrix, filled from 4-digit groups looked up in a table.
+
+_GROUPS = np.array([f"{i:04d}".encode() for i in range(10_000)], dtype="S4").view(np.uint32)
+
+
+@dataclass(frozen=True)
+class _Field:
+    """One column prepared for writing: constant bytes, int64 values, or digit strings."""
+
+    value: Any  # bytes | int64 array | (n, width) uint8 matrix, left-aligned, zero-padded
+    lengths: Any  # digits per row (array) or the constant's length (int)
+
+
+def _field(col: Any, n: int) -> _Field:
+    if isinstance(col, bytes):
+        return _Field(col, len(col))
+    if not isinstance(col, np.ndarray):
+        raw = str(int(col)).encode()
+        return _Field(raw, len(raw))
+    if col.dtype == object or (n and col.min() < 0):
+        mat = np.array([str(v) for v in col.tolist()] or [""], dtype="S").view(np.uint8).reshape(max(n, 1), -1)[:n]
+        return _Field(mat, (mat != 0).sum(axis=1))
+    lengths = np.ones(n, dtype=np.int64)
+    for k in range(1, len(str(int(col.max()))) if n else 1):
+        lengths += col >= 10**k
+    return _Field(col, lengths)
+
+
+def _digits(x: np.ndarray, width: int) -> np.ndarray:
+    """The last ``width`` decimal digits of each value, as an (n, width) byte matrix."""
+    groups = (width + 3) // 4
+    out = np.empty((x.size, groups), dtype=np.uint32)
+    for g in range(groups - 1, -1, -1):
+        q = x // 10_000
+        out[:, g] = _GROUPS.take(x - q * 10_000)
+        x = q
+    return out.view(np.uint8).reshape(x.size, 4 * groups)[:, 4 * groups - width:]
+
+
+class RowWriter:
+    """Writes rows of integers to a binary stream through one reused scratch buffer."""
+
+    def __init__(self, stream: Any, sep: bytes = b",", end: bytes = b"\n", start: bytes = b""):
+        self.stream, self.sep, self.end, self.start = stream, sep, end, start
+        self.scratch = np.empty(0, dtype=np.uint8)
+
+    def _run(self, fields: list[_Field], a: int, b: int) -> None:
+        """Rows a … b−1, in which every field has a fixed width."""
+        widths = [f.lengths if isinstance(f.lengths, int) else int(f.lengths[a]) for f in fields]
+        need = (b - a) * sum(widths)
+        if self.scratch.size < need:
+            self.scratch = np.empty(need, dtype=np.uint8)
+        mat = self.scratch[:need].reshape(b - a, sum(widths))
+        off = 0
+        for f, w in zip(fields, widths):
+            if isinstance(f.value, bytes):
+                mat[:, off:off + w] = np.frombuffer(f.value, dtype=np.uint8)
+            elif f.value.ndim == 2:
+                mat[:, off:off + w] = f.value[a:b, :w]
+            else:
+                mat[:, off:off + w] = _digits(f.value[a:b], w)
+            off += w
+        self.stream.write(memoryview(mat).cast("B"))
+
+    def write(self, columns: list[Any], n: int) -> None:
+        """Write n rows; ``columns`` holds arrays of n values or constants."""
+        fields = [_field(self.start, n)] if self.start else []
+        for i, col in enumerate(columns):
+            if i:
+                fields.append(_field(self.sep, n))
+            fields.append(_field(col, n))
+        fields.append(_field(self.end, n))
+        change = np.zeros(max(n - 1, 0), dtype=bool)
+        for f in fields:
+            if not isinstance(f.lengths, int):
+                change |= f.lengths[1:] != f.lengths[:-1]
+        bounds = [0, *(np.flatnonzero(change) + 1).tolist(), n]
+        for a, b in zip(bounds, bounds[1:]):
+            if b > a:
+                self._run(fields, a, b)
+
+
+def format_rows(columns: list[Any], n: int, sep: bytes = b",", end: bytes = b"\n", start: bytes = b"") -> bytes:
+    """Rows of integers as text, every value written in full, without a Python object per row.
+
+    >>> format_rows([np.array([7, 10**12, 8]), 5], 3)
+    b'7,5\\n1000000000000,5\\n8,5\\n'
+    """
+    out = io.BytesIO()
+    RowWriter(out, sep, end, start).write(columns, n)
+    return out.getvalue()
+
+
+# --------------------------------------------------------------------------- output files
+
+
+@contextmanager
+def atomic_stream(path: str | Path) -> Iterator[Any]:
+    """A binary file written in pieces that appears at ``path`` only once complete."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise SymcnnError(f"{target}: folder {folder} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise SymcnnError(f"{target}: cannot write ({e.strerror})") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def csv_header(sw: Sweep) -> bytes:
+    return (",".join(sw.columns) + "\n").encode()
+
+
+def write_csv(sw: Sweep, path: str | Path, progress: Callable[[int], None] | None = None) -> int:
+    """Stream the whole sweep to a CSV file (header row, then one row per valid size)."""
+    written = 0
+    with atomic_stream(path) as f:
+        f.write(csv_header(sw))
+        rows = RowWriter(f)
+        for c in chunks(sw):
+            rows.write(list(c.columns.values()), c.rows)
+            written += c.rows
+            if progress:
+                progress(c.total)
+    return written
