@@ -29,6 +29,11 @@ class Step:
     unit: str | None = None
     args: Mapping[str, str] = field(default_factory=dict)
 
+    def _repr_latex_(self) -> str:  # Jupyter
+        from .latex.notebook import step_display
+
+        return step_display(self)
+
 
 @dataclass(frozen=True)
 class Alternative:
@@ -53,6 +58,11 @@ class Answer:
     assumption: str | None = None  # catalogue key of the reading used for ``value``
     alternatives: tuple[Alternative, ...] = ()
 
+    def _repr_latex_(self) -> str:  # Jupyter
+        from .latex.notebook import answer_display
+
+        return answer_display(self)
+
 
 @dataclass(frozen=True)
 class Solution:
@@ -63,6 +73,11 @@ class Solution:
     formulas: Any  # NetworkFormulas
     numbers: Any  # NetworkNumbers at the training size
     warnings: tuple[str, ...] = ()
+
+    def _repr_latex_(self) -> str:  # Jupyter, in the exam's language
+        from .latex.notebook import solution_display
+
+        return solution_display(self)
 
     def answer(self, qid: str) -> Answer:
         for a in self.answers:

@@ -6,16 +6,18 @@ Other LaTeX documents (e.g. a key-review sheet) reuse these four pieces:
 - :func:`formula_latex` / :class:`SheetPrinter` (``pieces`` for breakable sums),
   :func:`value_latex` and :func:`number_latex` for math;
 - :func:`document` (with :func:`preamble`) to wrap a body into a compilable file;
-- :func:`compile_pdf` to build the PDF safely (no shell escape, timeout, atomic).
+- :func:`compile_pdf` to build the PDF safely (no shell escape, timeout, atomic), or
+  :func:`run_latex` to get the PDF bytes and TeX's log without writing files.
 """
 
-from .compile import LatexError, compile_pdf, find_engine
+from .compile import LatexError, LatexRun, compile_pdf, find_engine, run_latex
 from .escape import escape
 from .preamble import document, preamble
 from .printer import Piece, SheetPrinter, formula_latex, number_latex, printer, value_latex
 
 __all__ = [
     "LatexError",
+    "LatexRun",
     "Piece",
     "SheetPrinter",
     "compile_pdf",
@@ -26,5 +28,6 @@ __all__ = [
     "number_latex",
     "preamble",
     "printer",
+    "run_latex",
     "value_latex",
 ]

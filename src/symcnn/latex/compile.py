@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import SymcnnError, ToolMissingError
@@ -63,19 +64,22 @@ def first_error(log: str) -> str:
     return ""
 
 
-def compile_pdf(tex: str | Path, pdf: str | Path | None = None, timeout: float = TIMEOUT) -> Path:
-    """Compile ``tex`` to ``pdf`` (default: the same name with .pdf); return the PDF's path.
+@dataclass(frozen=True)
+class LatexRun:
+    """What one compile produced: the PDF's bytes and TeX's log."""
 
-    Raises ToolMissingError when no TeX is installed and LatexError naming ``tex`` and
-    the first LaTeX error when the compile fails or times out.
+    pdf: bytes
+    log: str
+
+
+def run_latex(source: bytes, name: str = "sheet.tex", timeout: float = TIMEOUT) -> LatexRun:
+    """Compile LaTeX ``source`` in a fresh temporary folder; ``name`` is how errors cite it.
+
+    Raises ToolMissingError when no TeX is installed and LatexError (citing ``name``
+    and the first LaTeX error) when the compile fails or times out.
     """
-    tex = Path(tex)
-    target = Path(pdf) if pdf is not None else tex.with_suffix(".pdf")
     command = find_engine()
-    try:
-        source = tex.read_bytes()
-    except OSError as e:
-        raise SymcnnError(f"{tex}: cannot read ({e.strerror})") from None
+    engine = Path(command[0]).name
     with tempfile.TemporaryDirectory(prefix="symcnn-tex-") as folder:
         work = Path(folder)
         (work / "sheet.tex").write_bytes(source)
@@ -83,13 +87,28 @@ def compile_pdf(tex: str | Path, pdf: str | Path | None = None, timeout: float =
             run = subprocess.run([*command, "sheet.tex"], cwd=work, env=_environment(), stdin=subprocess.DEVNULL,
                                  capture_output=True, timeout=timeout)
         except subprocess.TimeoutExpired:
-            raise LatexError(f"{tex}: {Path(command[0]).name} did not finish within {timeout:g} s") from None
+            raise LatexError(f"{name}: {engine} did not finish within {timeout:g} s") from None
         log_file = work / "sheet.log"
         log = log_file.read_text(encoding="utf-8", errors="replace") if log_file.exists() else ""
         built = work / "sheet.pdf"
         if run.returncode != 0 or not built.exists():
             reason = first_error(log) or first_error(run.stdout.decode("utf-8", "replace")) or (
-                f"{Path(command[0]).name} exited with status {run.returncode}")
-            raise LatexError(f"{tex}: LaTeX failed: {reason.replace('./sheet.tex:', 'line ')}")
-        atomic_write(target, built.read_bytes())
+                f"{engine} exited with status {run.returncode}")
+            raise LatexError(f"{name}: LaTeX failed: {reason.replace('./sheet.tex:', 'line ')}")
+        return LatexRun(built.read_bytes(), log)
+
+
+def compile_pdf(tex: str | Path, pdf: str | Path | None = None, timeout: float = TIMEOUT) -> Path:
+    """Compile ``tex`` to ``pdf`` (default: the same name with .pdf); return the PDF's path.
+
+    The PDF is written atomically, and only when the compile succeeded.
+    """
+    tex = Path(tex)
+    target = Path(pdf) if pdf is not None else tex.with_suffix(".pdf")
+    find_engine()
+    try:
+        source = tex.read_bytes()
+    except OSError as e:
+        raise SymcnnError(f"{tex}: cannot read ({e.strerror})") from None
+    atomic_write(target, run_latex(source, str(tex), timeout).pdf)
     return target

@@ -3,7 +3,8 @@
 Only packages that ``apt-get install texlive-latex-base texlive-lang-other`` provides
 are used (amsmath, amssymb, geometry, array, longtable, babel with vietnamese and english). The
 font encoding is T5 in every language, so Vietnamese names in an English sheet print
-too; its fonts (vntex) are Type 1, so nothing falls back to bitmaps. The pdfTeX
+too; its fonts (vntex) are Type 1; the itemize bullet comes from the math fonts, since T5's
+would come from TS1 (bitmap fonts without cm-super). The pdfTeX
 settings at the end make the PDF itself reproducible (no date, no random id).
 
 >>> print(document("x", "en").splitlines()[3])
@@ -26,6 +27,7 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{0.6ex}
 \setcounter{secnumdepth}{0}
+\renewcommand{\labelitemi}{\ensuremath{\bullet}}
 \ifdefined\pdfinfoomitdate \pdfinfoomitdate=1 \pdftrailerid{} \pdfsuppressptexinfo=-1 \fi
 """
 

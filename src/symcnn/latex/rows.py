@@ -68,6 +68,6 @@ def step_rows(s: Step, lang: str, width: int = LINE) -> list[str]:
     rows = []
     for i, (rel, pieces) in enumerate(parts):
         lines = _pack(pieces, width - head - GAP)
-        rows.append(f"{symbol if i == 0 else ''} &{rel} {lines[0]}")
+        rows.append(f"{symbol} &{rel} {lines[0]}" if i == 0 else f"&{rel} {lines[0]}")
         rows.extend(rf"&\quad {line}" for line in lines[1:])
     return rows

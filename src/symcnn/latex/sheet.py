@@ -218,7 +218,7 @@ def formulas_section(sh: Sheet) -> str:
         sh.say("sheet.formulas_note"),
         "",
         r"{\small\renewcommand{\arraystretch}{1.2}",
-        r"\begin{longtable}{@{}>{\raggedright\arraybackslash}p{6.4cm}>{\raggedright\arraybackslash}p{10.4cm}@{}}",
+        r"\begin{longtable}{@{}>{\raggedright\arraybackslash}p{0.36\linewidth}>{\raggedright\arraybackslash}p{0.6\linewidth}@{}}",
         *items,
         r"\end{longtable}}",
     ))
