@@ -233,5 +233,75 @@ def evaluate(network: Network, input_shape: tuple[int, int, int] | None = None) 
     return NetworkNumbers(shape_in, tuple(layers), tuple(dict.fromkeys(warnings)))  # type: ignore[arg-type]
 
 
+@dataclass(frozen=True)
+class SizeFormulas:
+    """Every layer's quantities as formulas in the input's height ``H`` and width ``W``.
+
+    Hyperparameters and channels are numbers. Each distinct feature-map size gets one
+    symbol (``H_1 = floor((H - 1)/2) + 1``) defined in terms of the one before, so a
+    count is a flat monomial such as ``9408*H_1*W_1``; :meth:`expand` gives the closed
+    form in ``H`` and ``W`` on request.
+    """
+
+    input_symbols: tuple[Any, Any]
+    sizes: Mapping[Any, Num]  # size symbol → formula in H, W and earlier size symbols
+    numbers: NetworkNumbers  # same structure as evaluate()'s, with formulas as values
+
+    def count(self, name: str) -> list[Num]:
+        """The named count of every layer that has it."""
+        return [lay.counts[name] for lay in self.numbers.layers if name in lay.counts]
+
+    def expand(self, expr: Num) -> Num:
+        """The closed form in H and W (size symbols replaced, last first)."""
+        if not hasattr(expr, "xreplace"):
+            return expr
+        for sym, formula in reversed(tuple(self.sizes.items())):
+            expr = expr.xreplace({sym: formula})
+        return expr
+
+    def value(self, expr: Num, at: Mapping[Any, int]) -> int:
+        """A formula's number, given ``at(height, width)``."""
+        return int(expr.xreplace(at)) if hasattr(expr, "xreplace") else int(expr)
+
+    def at(self, height: int, width: int) -> dict[Any, int]:
+        """Symbol → number for every size symbol at this input size."""
+        values: dict[Any, int] = dict(zip(self.input_symbols, (height, width)))
+        for sym, formula in self.sizes.items():
+            values[sym] = int(formula.xreplace(values))
+        return values
+
+
+def closed_forms(network: Network) -> SizeFormulas:
+    """One pass over the layers with a symbolic input size; linear in depth, nothing simplified."""
+    import sympy
+
+    h, w = (sympy.Symbol(c, integer=True, positive=True) for c in "HW")
+    sizes: dict[Any, Num] = {}
+    named: dict[Any, Any] = {}
+
+    def name(dim: Num, letter: str) -> Num:
+        if not isinstance(dim, sympy.Basic) or dim.is_Atom:
+            return dim
+        if dim not in named:
+            named[dim] = sympy.Symbol(f"{letter}_{sum(s.name[0] == letter for s in sizes) + 1}",
+                                      integer=True, positive=True)
+            sizes[named[dim]] = dim
+        return named[dim]
+
+    shapes: list[Shape] = [(h, w, network.input_shape[2])]
+    layers: list[LayerNumbers] = []
+    for i, node in enumerate(network.nodes, start=1):
+        ins = tuple(shapes[j] for j in network.sources(i))
+        out = node.layer.output_shape(ins)
+        if len(out) == 3:
+            out = (name(out[0], "H"), name(out[1], "W"), out[2])
+        layers.append(
+            LayerNumbers(i, node.name, node.layer.kind, out, node.layer.weights(ins), node.layer.biases(ins),
+                         node.layer.counts(ins, out))
+        )
+        shapes.append(out)
+    return SizeFormulas((h, w), sizes, NetworkNumbers(shapes[0], tuple(layers)))  # type: ignore[arg-type]
+
+
 def _fmt(shape: Shape) -> str:
     return "×".join(str(d) for d in shape)

@@ -123,12 +123,12 @@ def _expand(use: Table, blocks: Table, nodes: list[Node]) -> list[tuple[str, dic
         local = {t.data.get("name"): f"{name}.{t.data.get('name')}" for t in layers}
         local[BLOCK_INPUT] = last
         for t in layers:
-            out.append((f"{t.where} (as {name})", _instantiate(t, args, local)))
+            out.append((f"{t.where} (as {name})", _instantiate(t, args, local, name)))
         last = out[-1][1]["name"]
     return out
 
 
-def _instantiate(t: Table, args: dict[str, int], local: dict[Any, str]) -> dict[str, Any]:
+def _instantiate(t: Table, args: dict[str, int], local: dict[Any, str], copy: str) -> dict[str, Any]:
     """A block's layer table with arguments filled in and names made global."""
     out: dict[str, Any] = {}
     for key, value in t.data.items():
@@ -138,7 +138,7 @@ def _instantiate(t: Table, args: dict[str, int], local: dict[Any, str]) -> dict[
             value = [local.get(v, v) for v in value]
         elif isinstance(value, str) and value.startswith("$"):
             if value[1:] not in args:
-                t.fail(t.path(key), f"needs an argument the block use does not give (args: {', '.join(args) or 'none'})",
+                t.fail(f"{t.path(key)} (in {copy})", f"needs an argument the block use does not give (args: {', '.join(args) or 'none'})",
                        value)
             value = args[value[1:]]
         out[key] = value
