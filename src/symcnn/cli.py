@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "init": "init",
     "sweep": "sweep",
     "formulas": "formulas",
+    "verify": "verify",
 }
 
 

@@ -1,0 +1,63 @@
+"""`symcnn verify [KEY]`: check an answer key against the derived answers and explain every wrong value."""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "check an answer key (default: the seed exam's key) and explain every wrong value"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("key", nargs="?", help="answer key (TOML); default: the embedded seed key")
+    p.add_argument("--exam", metavar="SPEC", help="exam spec (TOML); default: the embedded seed exam")
+    p.add_argument("--json", action="store_true", help="print the review as JSON")
+    p.add_argument("--lang", choices=("vi", "en"), help="language (default: the exam's)")
+    p.add_argument("--latex", metavar="OUT.tex", help="write a LaTeX key-review sheet")
+    p.add_argument("--pdf", action="store_true", help="with --latex: also compile it to PDF")
+    p.add_argument("--template", nargs="?", const="-", metavar="OUT",
+                   help="write an empty key for the exam's questions (to OUT, or stdout)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..errors import SymcnnError
+    from ..solve import solve
+    from ..spec import load_exam
+
+    if args.pdf and not args.latex:
+        raise SymcnnError("--pdf needs --latex OUT.tex")
+    exam = load_exam(args.exam)
+    solution = solve(exam)
+    lang = args.lang or exam.language
+    if args.template is not None:
+        return _template(solution, lang, args.template)
+    from ..verify.keyfile import load_key
+    from ..verify.review import review
+
+    result = review(load_key(args.key), solution)
+    if args.latex:
+        from ..verify.sheet import write_review
+
+        write_review(result, lang, args.latex, pdf=args.pdf)
+    if args.json:
+        from ..verify.render import review_json
+
+        print(review_json(result, lang))
+    elif not args.latex:
+        from ..verify.render import print_review
+
+        print_review(result, lang)
+    return 0 if result.clean else 1
+
+
+def _template(solution: object, lang: str, out: str) -> int:
+    from ..catalogue import text
+    from ..fileio import atomic_write
+    from ..verify.keyfile import template
+
+    body = template(solution, lambda kind: text(lang, f"kind.{kind}"))
+    if out == "-":
+        print(body, end="")
+    else:
+        atomic_write(out, body)
+        print(f"wrote {out}")
+    return 0
