@@ -3,8 +3,8 @@
 One table per question id::
 
     [questions.3a]
-    values = [264355976, "277,500,544"]      # one or more claimed values
-    working = ["30 * 30 * 48 * 4096 = 177,947,200"]
+    values = [1234, "5,678"]                 # one or more claimed values
+    working = ["2 * 617 = 1,234"]
     facts = { t = 6 }                        # stated facts, by symbol name
     component = "HG"                         # the claim is one class of a per-class answer
 

@@ -50,7 +50,7 @@ def claim_lines(q: QuestionReview, c: ClaimReview, lang: str) -> list[str]:
 
 def question_notes(q: QuestionReview, lang: str) -> list[str]:
     """Diagnoses of the question's working lines and stated facts."""
-    shown = {d for c in q.claims for e in c.explanations for d in e if d.key.startswith("line.")}
+    shown = [d for c in q.claims for e in c.explanations for d in e if d.key.startswith("line.")]
     out = [diagnosis_text(line.diagnosis, lang) for line in q.lines if line.diagnosis and line.diagnosis not in shown]
     for f in q.facts:
         if not f.correct:

@@ -19,7 +19,7 @@ from typing import Any
 from ..errors import KeyFileError
 from ..exam import Exam
 from ..steps import Answer, Solution
-from .arith import LineCheck, agrees, decimals_of, evaluate, factors_dropped, is_sum, literals
+from .arith import ArithError, LineCheck, agrees, decimals_of, evaluate, factors_dropped, is_sum, literals
 from .diagnose import Diagnosis, Explanation, KeyClaim, Search, components, matches
 from .keyfile import KeyEntry, KeyFile, check_against
 from .slips import slip_code, variants
@@ -100,15 +100,22 @@ def diagnose_line(check: LineCheck, n: int) -> Diagnosis | None:
     if code:
         return Diagnosis(code, f"line.{code}", base)
     for variant in factors_dropped(left.node):
-        if agrees(evaluate(variant), right.value, places):
+        if _agrees(variant, {}, right.value, places):
             return Diagnosis("FACTOR_OMITTED", "line.FACTOR_OMITTED", base)
     for lit in literals(left.node):
         for code, v in variants(lit.value, lit.decimals):
-            if agrees(evaluate(left.node, {lit.index: v}), right.value, places):
+            if _agrees(left.node, {lit.index: v}, right.value, places):
                 return Diagnosis(code, f"line.operand.{code}",
                                  {**base, "operand": number(lit.value), "meant": number(v)})
     code = "SUM_MISMATCH" if is_sum(left.node) else "ARITHMETIC"
     return Diagnosis(code, f"line.{code}", base)
+
+
+def _agrees(node: Any, values: dict, written: Fraction, places: int) -> bool:
+    try:
+        return agrees(evaluate(node, values), written, places)
+    except ArithError:  # a variant that divides by zero explains nothing
+        return False
 
 
 def corrections(lines: tuple[LineReview, ...]) -> dict[Fraction, tuple[Fraction, tuple[LineReview, ...]]]:
@@ -117,7 +124,10 @@ def corrections(lines: tuple[LineReview, ...]) -> dict[Fraction, tuple[Fraction,
     for line in lines:
         head = line.check.parts[0].node
         used = [lit for lit in literals(head) if lit.value in fixes]
-        right = evaluate(head, {lit.index: fixes[lit.value][0] for lit in used})
+        try:
+            right = evaluate(head, {lit.index: fixes[lit.value][0] for lit in used})
+        except ArithError:
+            continue
         written = line.check.written
         if not agrees(right, written, decimals_of(line.check.parts[-1].node)):
             chain = tuple(x for lit in used for x in fixes[lit.value][1])

@@ -3,7 +3,7 @@
 Each slip is a rule ``(right, written, decimals) -> bool``; :data:`SLIPS` is the table,
 keyed by the diagnosis code.
 
->>> slip_code(275500544, 277500544, 0), slip_code(5.0913, 5.0913, 4)
+>>> slip_code(12345, 12945, 0), slip_code(5.0913, 5.0913, 4)
 ('DIGIT_SLIP', None)
 """
 
@@ -58,8 +58,9 @@ SLIPS: dict[str, Callable[[Any, Any, int], bool]] = {
 
 def slip_code(right: Any, written: Any, decimals: int) -> str | None:
     """The first slip that turns ``right`` into ``written``, or None."""
-    if _dec(right) == _dec(written):
-        return None
+    r = _dec(right)
+    if r == _dec(written) or (decimals == 0 and r != r.to_integral_value()):
+        return None  # the same, or a fraction that an integer result cannot state
     return next((code for code, rule in SLIPS.items() if rule(right, written, decimals)), None)
 
 
