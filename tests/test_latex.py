@@ -29,6 +29,10 @@ PRINTED = [
     (A - B, {A: Decimal("5.1"), B: Decimal("-0.87")}, "en", r"5.1 - \left(-0.87\right)"),
     (A + B - 1, {A: 64, B: 256000}, "en", r"64 + 256{,}000 - 1"),  # constants last, as written by hand
     (sympy.Symbol("N_crop"), {}, "en", r"N_{\mathrm{crop}}"),
+    (sympy.Symbol("delta_HG"), {}, "en", r"\delta_{\mathrm{HG}}"),
+    (sympy.Symbol("V_12"), {}, "en", r"V_{12}"),
+    # a class name from a spec inside a symbol's name prints as text, never as commands
+    (sympy.Symbol("o_}$\\def"), {}, "en", r"o_{\mathrm{\text{\}\$\textbackslash{}def}}}"),
 ]
 
 

@@ -95,6 +95,21 @@ def test_hostile_text_prints_literally(tmp_path):
 
 
 @needs_tex
+@needs_pdftotext
+def test_hostile_spec_names_print_literally(tmp_path):
+    from importlib import resources
+
+    from symcnn import load_exam, solve
+
+    spec = resources.files("symcnn").joinpath("data/seed_exam.toml").read_text(encoding="utf-8")
+    spec = spec.replace('name = "conv1"', "name = '\\input{/etc/passwd}'").replace('"HG"', "'}$\\def'")
+    (tmp_path / "hostile.toml").write_text(spec, encoding="utf-8")
+    solution = solve(load_exam(str(tmp_path / "hostile.toml")))
+    text = pdf_text(run_latex(sheet_tex(solution, "en").encode()).pdf)
+    assert "\\input{/etc/passwd}" in text and "}$\\def" in text and "root:" not in text
+
+
+@needs_tex
 def test_cli_writes_tex_and_pdf(tmp_path, capsys):
     out = tmp_path / "sheet.tex"
     assert main(["solve", "--lang", "en", "--latex", str(out), "--pdf"]) == 0

@@ -24,6 +24,7 @@ edits rendered LaTeX.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any, Mapping, NamedTuple
 
@@ -31,6 +32,9 @@ import sympy
 from sympy.printing.latex import LatexPrinter
 
 from ..numbers import NUMBER_FORMATS
+from .escape import escape
+
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*'?")  # what may go into math as it is
 
 
 def number_latex(value: Any, lang: str) -> str:
@@ -61,8 +65,11 @@ class SheetPrinter(LatexPrinter):
             tex = number_latex(numbers[expr], self._settings["lang"])
             return rf"\left({tex}\right)" if tex.startswith("-") else tex
         base, _, sub = expr.name.partition("_")
-        if len(sub) > 1 and sub.isalpha():  # a word, not an index: upright (N_crop, delta_HG)
-            return rf"{self._print(sympy.Symbol(base))}_{{\mathrm{{{sub}}}}}"
+        if not _NAME.fullmatch(base):  # names may carry spec text (class names): print it, never run it
+            return rf"\text{{{escape(expr.name)}}}"
+        if sub and not sub.isdigit():  # a word, not an index: upright (N_crop, delta_HG)
+            word = sub if _NAME.fullmatch(sub) and "'" not in sub else rf"\text{{{escape(sub)}}}"
+            return rf"{self._print(sympy.Symbol(base))}_{{\mathrm{{{word}}}}}"
         return super()._print_Symbol(expr, style=style)
 
     def _terms(self, expr: Any) -> list[Any]:

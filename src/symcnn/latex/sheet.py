@@ -171,11 +171,16 @@ def _steps_block(sh: Sheet, steps: tuple[Step, ...]) -> list[str]:
     for s in steps:
         if rows:
             rows[-1] += r" \\"
-            rows.append(rf"\intertext{{\textit{{{sh.say(s.label, **s.args)}:}}}}")
+            rows.append(rf"\intertext{{{_label(sh, s)}}}")
         rows.extend(r + r" \\" for r in step_rows(s, sh.lang))
         rows[-1] = rows[-1].removesuffix(r" \\")
-    first = rf"\textit{{{sh.say(steps[0].label, **steps[0].args)}:}}"
-    return [first, r"\begin{align*}", *rows, r"\end{align*}"]
+    return ["", _label(sh, steps[0]) + r"\nopagebreak", r"\begin{align*}", *rows, r"\end{align*}"]
+
+
+def _label(sh: Sheet, s: Step) -> str:
+    """A step's label, capitalised, in italics, ending with a colon."""
+    label = text(sh.lang, s.label, **s.args)
+    return rf"\textit{{{escape(label[:1].upper() + label[1:])}:}}"
 
 
 def _answer_line(sh: Sheet, key: str, a: Answer, value: Any) -> str:
@@ -195,7 +200,7 @@ def answer_latex(sh: Sheet, a: Answer) -> str:
     out += _steps_block(sh, a.steps)
     out.append(_answer_line(sh, "sheet.answer", a, a.value))
     for alt in a.alternatives:
-        out += ["", rf"\medskip\textbf{{{sh.say('sheet.alternative')}:}} {sh.say(alt.key)}.", ""]
+        out += ["", rf"\medskip\textbf{{{sh.say('sheet.alternative')}:}} {sh.say(alt.key)}.\nopagebreak"]
         out += _steps_block(sh, alt.steps)
         out.append(_answer_line(sh, "sheet.alternative_answer", a, alt.value))
     return "\n".join(out)
