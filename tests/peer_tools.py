@@ -50,8 +50,9 @@ def run_fvcore(model: nn.Module, shape: tuple[int, ...]) -> Result:
 
     analysis = FlopCountAnalysis(model, torch.zeros(1, *shape))  # fvcore fails on meta tensors
     analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
-    by_module = analysis.by_module()
-    return analysis.total(), {name: by_module.get(name, 0) for name in _leaves(model).values()}
+    with _quiet():
+        by_module, total = analysis.by_module(), analysis.total()
+    return total, {name: by_module.get(name, 0) for name in _leaves(model).values()}
 
 
 def run_ptflops(model: nn.Module, shape: tuple[int, ...]) -> Result:

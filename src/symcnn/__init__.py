@@ -24,8 +24,18 @@ __all__ = [
     "UnsupportedLayerError",
     "derive",
     "evaluate",
+    "from_torch",
     "load_exam",
     "parse_exam",
     "solve",
 ]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    """``from_torch`` is loaded on first use, so ``import symcnn`` never imports torch."""
+    if name == "from_torch":
+        from .importer import from_torch
+
+        return from_torch
+    raise AttributeError(f"module 'symcnn' has no attribute {name!r}")

@@ -30,7 +30,6 @@ from .layers import (
     Dense,
     Dropout,
     Flatten,
-    GlobalAvgPool2d,
     Layer,
     MaxPool2d,
     Shape,
@@ -94,8 +93,7 @@ def _pool(cls: type[Layer]) -> Callable[[Any, Shape], Layer]:
 
 
 def _adaptive(size: Any) -> Layer:
-    o = _square(size, "output_size")
-    return GlobalAvgPool2d() if o == 1 else AdaptiveAvgPool2d(output=o)
+    return AdaptiveAvgPool2d(output=_square(size, "output_size"))
 
 
 def _linear(m: Any, shape: Shape) -> Layer:
