@@ -10,10 +10,12 @@ import pytest
 import sympy
 
 from symcnn.catalogue import LANGUAGES, catalogue
+from symcnn.conventions import CONVENTIONS
 from symcnn.latex import escape, formula_latex, number_latex, printer, value_latex
 from symcnn.latex.rows import step_rows
 from symcnn.latex.rules_section import rule_names
 from symcnn.latex.sheet import SECTIONS, sheet_tex
+from symcnn.layers import ACTIVATIONS, LAYER_TYPES
 from symcnn.steps import Step
 
 H, K, P, S, A, B = sympy.symbols("H k p s a b", integer=True, positive=True)
@@ -125,9 +127,15 @@ def test_sections_are_a_list_of_functions():
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_every_rule_is_described_in_the_catalogue(lang):
-    missing = [n for n in rule_names() if f"rule.{n}" not in catalogue(lang)]
-    assert not missing, f"add [rule] entries to catalogue/{lang}.toml for: {', '.join(missing)}"
+@pytest.mark.parametrize("section, names", [
+    ("rule", rule_names()),
+    ("layer_kind", ("input", *LAYER_TYPES)),
+    ("activation", ACTIVATIONS),
+    ("convention", tuple(CONVENTIONS)),
+])
+def test_the_sheet_finds_its_wording_in_the_catalogue(lang, section, names):
+    missing = [n for n in names if f"{section}.{n}" not in catalogue(lang)]
+    assert not missing, f"add [{section}] entries to catalogue/{lang}.toml for: {', '.join(missing)}"
 
 
 def test_repr_latex_hooks(solution):
