@@ -1,4 +1,5 @@
-"""Cold start-up: `symcnn solve --json` against a bare `python -c "import sympy"`.
+"""Cold start-up: `symcnn solve --json` and `symcnn report resnet50 --compare` against a bare
+`python -c "import sympy"`.
 
 Run: python benchmarks/startup.py [--runs N]
 Each command runs N times in a fresh interpreter; the table shows the median.
@@ -15,6 +16,8 @@ import time
 COMMANDS = {
     'python -c "import sympy"': [sys.executable, "-c", "import sympy"],
     "symcnn solve --json": [sys.executable, "-m", "symcnn", "solve", "--json"],
+    # issue 6's budget: at most 2× the bare sympy import
+    "symcnn report resnet50 --compare": [sys.executable, "-m", "symcnn", "report", "resnet50", "--compare"],
 }
 
 

@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "sweep": "sweep",
     "formulas": "formulas",
     "verify": "verify",
+    "report": "report",
 }
 
 

@@ -252,12 +252,15 @@ class SizeFormulas:
         return [lay.counts[name] for lay in self.numbers.layers if name in lay.counts]
 
     def expand(self, expr: Num) -> Num:
-        """The closed form in H and W (size symbols replaced, last first)."""
-        if not hasattr(expr, "xreplace"):
-            return expr
-        for sym, formula in reversed(tuple(self.sizes.items())):
-            expr = expr.xreplace({sym: formula})
-        return expr
+        """The closed form in H and W: every size symbol replaced by its nested formula."""
+        return expr.xreplace(self._closed_sizes) if hasattr(expr, "xreplace") else expr
+
+    @cached_property
+    def _closed_sizes(self) -> dict[Any, Num]:
+        closed: dict[Any, Num] = {}
+        for sym, formula in self.sizes.items():  # each in terms of earlier ones: one pass
+            closed[sym] = formula.xreplace(closed)
+        return closed
 
     def value(self, expr: Num, at: Mapping[Any, int]) -> int:
         """A formula's number, given ``at(height, width)``."""
@@ -288,17 +291,22 @@ def closed_forms(network: Network) -> SizeFormulas:
             sizes[named[dim]] = dim
         return named[dim]
 
-    shapes: list[Shape] = [(h, w, network.input_shape[2])]
-    layers: list[LayerNumbers] = []
-    for i, node in enumerate(network.nodes, start=1):
-        ins = tuple(shapes[j] for j in network.sources(i))
-        out = node.layer.output_shape(ins)
+    def apply(layer: Layer, ins: tuple[Shape, ...]) -> tuple[Shape, Num, Num, Mapping[str, Num]]:
+        out = layer.output_shape(ins)
         if len(out) == 3:
             out = (name(out[0], "H"), name(out[1], "W"), out[2])
-        layers.append(
-            LayerNumbers(i, node.name, node.layer.kind, out, node.layer.weights(ins), node.layer.biases(ins),
-                         node.layer.counts(ins, out))
-        )
+        return out, layer.weights(ins), layer.biases(ins), layer.counts(ins, out)
+
+    shapes: list[Shape] = [(h, w, network.input_shape[2])]
+    layers: list[LayerNumbers] = []
+    seen: dict[tuple[Layer, tuple[Shape, ...]], Any] = {}  # repeated blocks are derived once
+    for i, node in enumerate(network.nodes, start=1):
+        ins = tuple(shapes[j] for j in network.sources(i))
+        key = (node.layer, ins)
+        if key not in seen:
+            seen[key] = apply(node.layer, ins)
+        out, weights, biases, counts = seen[key]
+        layers.append(LayerNumbers(i, node.name, node.layer.kind, out, weights, biases, counts))
         shapes.append(out)
     return SizeFormulas((h, w), sizes, NetworkNumbers(shapes[0], tuple(layers)))  # type: ignore[arg-type]
 

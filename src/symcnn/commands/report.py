@@ -1,0 +1,198 @@
+"""`symcnn report [MODEL|SPEC]`: per-layer shape, parameters, cost and activations, the totals
+as formulas in H and W, and (``--compare``) every convention side by side, explained."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..report import Report
+
+HELP = "report a network layer by layer (a zoo model, a spec, or the embedded exam's network)"
+TOP_LAYERS = 3  # layers named in each explanation line
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", nargs="?",
+                   help="zoo model (alexnet, vgg16, resnet18, resnet50, mobilenet_v2) or spec file;"
+                        " default: the embedded exam's network")
+    p.add_argument("--size", help="input height × width, e.g. 224x224 (default: the spec's)")
+    p.add_argument("--convention", help="cost convention (default: the exam's, else macs)")
+    p.add_argument("--compare", action="store_true", help="every convention side by side, differences explained")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--lang", choices=("vi", "en"), default="en", help="language (default: en)")
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``224x224`` (or ``224×224``) → (224, 224); anything else is a SpecError naming it."""
+    from ..errors import SpecError
+
+    parts = text.lower().replace("×", "x").split("x")
+    if len(parts) != 2 or not all(p.strip().isdigit() and int(p) >= 1 for p in parts):
+        raise SpecError(f"--size must be HxW with whole numbers >= 1, e.g. 224x224, got {text!r}")
+    h, w = (int(p) for p in parts)
+    if max(h, w) > 2**32:
+        raise SpecError(f"--size must be at most {2**32} per side, got {text!r}")
+    return h, w
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..report import build_report, load_target
+
+    size = parse_size(args.size) if args.size else None
+    report = build_report(load_target(args.model), size, args.convention, args.compare)
+    if args.json:
+        import json
+
+        print(json.dumps(report_json(report), ensure_ascii=False, indent=1))
+    else:
+        print_report(report, args.lang)
+    return 0
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _shape(shape: tuple[Any, ...], lang: str) -> str:
+    from ..printing import value_text
+
+    return value_text(tuple(shape), lang)
+
+
+def explanations(report: "Report", lang: str) -> list[str]:
+    """One line per (convention, count) that differs from the chosen convention."""
+    from ..catalogue import text
+    from ..numbers import NUMBER_FORMATS
+
+    fmt = NUMBER_FORMATS[lang]
+
+    def signed(n: int) -> str:
+        return ("+" if n > 0 else "") + fmt.integer(n)
+
+    base = report.convention.name
+    lines = []
+    for name in report.costs:
+        found = [d for d in report.differences if d.convention == name]
+        if name != base and not found and not report.residuals.get(name):
+            lines.append(text(lang, "report.same", name=name, base=base))
+        for d in found:
+            top = ", ".join(f"{layer} {signed(n)}" for layer, n in d.layers[:TOP_LAYERS])
+            top += ", …" if len(d.layers) > TOP_LAYERS else ""
+            lines.append(text(lang, "report.explain", name=name, count=d.count, weight=d.weight, base=base,
+                              base_weight=d.base_weight, delta=signed(d.total), layers=len(d.layers), top=top))
+        if report.residuals.get(name):
+            lines.append(text(lang, "report.residual", name=name, delta=signed(report.residuals[name])))
+    return lines
+
+
+def formula_lines(report: "Report", lang: str) -> list[tuple[str, str]]:
+    """(left, right) pairs: the size symbols' definitions, then each total, then closed forms."""
+    from ..catalogue import text
+    from ..printing import formula_text
+
+    f = report.formulas
+    cost = f"{text(lang, 'report.cost').lower()} ({report.convention.name})"
+    named = {"params": text(lang, "report.params").lower(), "cost": cost,
+             "activations": text(lang, "report.activations").lower()}
+    rows = [(formula_text(s), formula_text(v)) for s, v in f.sizes.items()]
+    rows.append((text(lang, "report.output"), " × ".join(formula_text(d) for d in f.output)))
+    rows += [(named[k], formula_text(getattr(f, k))) for k in named]
+    if f.sizes:
+        rows += [(f"{named[k]}, {text(lang, 'report.closed')}", formula_text(v)) for k, v in f.closed.items()
+                 if v != getattr(f, k)]
+    return rows
+
+
+def text_table(heads: list[str], rows: list[list[str]], right: set[int], foot: list[str] | None = None) -> str:
+    """Aligned plain-text columns (a 175-row table renders in no time, and pipes cleanly)."""
+    every = [heads, *rows, *([foot] if foot else [])]
+    widths = [max(len(r[i]) for r in every) for i in range(len(heads))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
+    rule = "  ".join("─" * w for w in widths)
+    out = [line(heads), rule, *(line(r) for r in rows)]
+    if foot:
+        out += [rule, line(foot)]
+    return "\n".join(x.rstrip() for x in out)
+
+
+def print_report(report: "Report", lang: str) -> None:
+    """The per-layer table, the formulas, and with ``--compare`` the conventions explained."""
+    import sys
+
+    from ..catalogue import text
+    from ..numbers import NUMBER_FORMATS
+
+    fmt = NUMBER_FORMATS[lang]
+    numbers, conv = report.numbers, report.convention
+    costs = report.costs[conv.name]
+    out = [text(lang, "report.title", title=report.target.title, shape=_shape(numbers.input_shape, lang),
+                convention=conv.name, unit=text(lang, f"unit.{conv.unit}")), ""]
+    heads = [text(lang, f"report.{h}") for h in ("index", "layer", "type", "shape", "params", "cost", "activations")]
+    rows = [[str(lay.index), lay.name, lay.kind, _shape(lay.shape, lang), fmt.integer(lay.params),
+             fmt.integer(cost), fmt.integer(lay.activations)] for lay, cost in zip(numbers.layers, costs)]
+    foot = ["", text(lang, "report.total"), "", _shape(numbers.layers[-1].shape, lang), fmt.integer(numbers.params),
+            fmt.integer(sum(costs)), fmt.integer(numbers.activations)]
+    out += [text_table(heads, rows, {0, 4, 5, 6}, foot), "", text(lang, "report.formulas")]
+    out += [f"  {left} = {right}" for left, right in formula_lines(report, lang)]
+    if len(report.costs) > 1:
+        out += ["", text(lang, "report.compare", shape=_shape(numbers.input_shape, lang)), "", compare_table(report, lang)]
+        out += [""] + [f"  {line}" for line in explanations(report, lang)]
+    print("\n".join(out))
+    for w in numbers.warnings:
+        print(f"{text(lang, 'table.warning')}: {w}", file=sys.stderr)
+
+
+def compare_table(report: "Report", lang: str) -> str:
+    from ..catalogue import text
+    from ..conventions import CONVENTIONS
+    from ..numbers import NUMBER_FORMATS
+
+    fmt = NUMBER_FORMATS[lang]
+    base = report.total(report.convention.name)
+    heads = [text(lang, "report.convention"), text(lang, "report.unit"), text(lang, "report.total"),
+             text(lang, "report.difference", base=report.convention.name), text(lang, "report.tool")]
+    rows = []
+    for name in report.costs:
+        total, conv = report.total(name), CONVENTIONS[name]
+        delta = total - base
+        rows.append([name, text(lang, f"unit.{conv.unit}"), fmt.integer(total),
+                     ("+" if delta > 0 else "") + fmt.integer(delta) if delta else "", conv.tool])
+    return text_table(heads, rows, {2, 3})
+
+
+def report_json(report: "Report") -> dict[str, Any]:
+    """The report for machines: exact integers, shapes as lists, formulas as text."""
+    from ..printing import formula_text
+
+    f = report.formulas
+    layers = [
+        {"index": lay.index, "name": lay.name, "kind": lay.kind, "shape": list(lay.shape), "params": lay.params,
+         "activations": lay.activations, "counts": dict(lay.counts),
+         "cost": {name: costs[i] for name, costs in report.costs.items()}}
+        for i, lay in enumerate(report.numbers.layers)
+    ]
+    return {
+        "model": report.target.title,
+        "source": report.target.source,
+        "input": list(report.numbers.input_shape),
+        "convention": report.convention.name,
+        "layers": layers,
+        "totals": {"params": report.numbers.params, "activations": report.numbers.activations,
+                   "cost": {name: report.total(name) for name in report.costs}},
+        "formulas": {
+            "sizes": {formula_text(s): formula_text(v) for s, v in f.sizes.items()},
+            "output": [formula_text(d) for d in f.output],
+            **{k: formula_text(getattr(f, k)) for k in ("params", "cost", "activations")},
+            "closed_form": {k: formula_text(v) for k, v in f.closed.items()},
+        },
+        "differences": [
+            {"convention": d.convention, "count": d.count, "weight": d.weight, "base_weight": d.base_weight,
+             "total": d.total, "layers": [{"name": n, "amount": a} for n, a in d.layers]}
+            for d in report.differences
+        ],
+        "unexplained": {k: v for k, v in report.residuals.items() if v},
+    }
