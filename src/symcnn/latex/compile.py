@@ -26,7 +26,9 @@ ENGINES: dict[str, tuple[str, ...]] = {
     "latexmk": ("latexmk", "-pdf", *FLAGS),
 }
 
-TIMEOUT = 120.0  # seconds; a sheet takes well under one
+TIMEOUT = 120.0  # seconds per pass; a sheet takes well under one
+PASSES = 3
+RERUN = ("Rerun LaTeX", "Rerun to get")  # what TeX's log says when another pass would change the output
 
 
 class LatexError(SymcnnError):
@@ -73,7 +75,7 @@ class LatexRun:
 
 
 def run_latex(source: bytes, name: str = "sheet.tex", timeout: float = TIMEOUT) -> LatexRun:
-    """Compile LaTeX ``source`` in a fresh temporary folder; ``name`` is how errors cite it.
+    """Compile LaTeX ``source`` in a fresh temporary folder (more passes if TeX asks); ``name`` cites it.
 
     Raises ToolMissingError when no TeX is installed and LatexError (citing ``name``
     and the first LaTeX error) when the compile fails or times out.
@@ -83,13 +85,16 @@ def run_latex(source: bytes, name: str = "sheet.tex", timeout: float = TIMEOUT) 
     with tempfile.TemporaryDirectory(prefix="symcnn-tex-") as folder:
         work = Path(folder)
         (work / "sheet.tex").write_bytes(source)
-        try:
-            run = subprocess.run([*command, "sheet.tex"], cwd=work, env=_environment(), stdin=subprocess.DEVNULL,
-                                 capture_output=True, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            raise LatexError(f"{name}: {engine} did not finish within {timeout:g} s") from None
-        log_file = work / "sheet.log"
-        log = log_file.read_text(encoding="utf-8", errors="replace") if log_file.exists() else ""
+        for _ in range(PASSES):  # again while TeX asks for it (longtable column widths)
+            try:
+                run = subprocess.run([*command, "sheet.tex"], cwd=work, env=_environment(),
+                                     stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
+            except subprocess.TimeoutExpired:
+                raise LatexError(f"{name}: {engine} did not finish within {timeout:g} s") from None
+            log_file = work / "sheet.log"
+            log = log_file.read_text(encoding="utf-8", errors="replace") if log_file.exists() else ""
+            if run.returncode != 0 or not any(cue in log for cue in RERUN):
+                break
         built = work / "sheet.pdf"
         if run.returncode != 0 or not built.exists():
             reason = first_error(log) or first_error(run.stdout.decode("utf-8", "replace")) or (

@@ -81,6 +81,15 @@ def _char(c: str) -> str:
     return f"[U+{ord(c):04X}]"
 
 
-def escape(text: str) -> str:
-    """``text`` as LaTeX that prints exactly these characters (any command is neutralised)."""
-    return "".join(_char(c) for c in str(text))
+BREAK_AFTER = "._-/:"  # where a long identifier (layer4.1.conv2) may wrap in a narrow column
+
+
+def escape(text: str, breakable: bool = False) -> str:
+    """``text`` as LaTeX that prints exactly these characters (any command is neutralised).
+
+    With ``breakable``, a line may also break after each of ``BREAK_AFTER``.
+
+    >>> escape("layer4.1", breakable=True)
+    'layer4.\\\\allowbreak{}1'
+    """
+    return "".join(_char(c) + (r"\allowbreak{}" if breakable and c in BREAK_AFTER else "") for c in str(text))

@@ -133,7 +133,7 @@ def _layer_cells(sh: Sheet, row: LayerRow) -> list[str]:
         kind = sh.say("layer_kind." + row.kind)
         if row.activation:
             kind += ", " + sh.say("activation." + row.activation)
-        first = [str(row.index), escape(row.name), kind, sh.math(row.shape)]
+        first = [str(row.index), escape(row.name, breakable=True), kind, sh.math(row.shape)]
     numbers = [row.weights, row.biases, row.cost, row.values]
     return first + [sh.math(v) for v in numbers]
 
@@ -152,17 +152,17 @@ def layers_section(sh: Sheet) -> str:
         sh.say("sheet.layers_note", name=conv.name, height=sh.number(h), width=sh.number(w),
                channels=sh.number(c)),
         "",
-        r"\begin{center}\small\setlength{\tabcolsep}{4pt}",
-        r"\begin{tabular}{@{}r>{\raggedright}p{1.5cm}>{\raggedright\arraybackslash}p{3.3cm}rrrrr@{}}",
+        r"{\small\setlength{\tabcolsep}{4pt}\setcounter{LTchunksize}{10000}",  # one chunk: widths in one pass
+        r"\begin{longtable}{@{}r>{\raggedright}p{1.3cm}>{\raggedright\arraybackslash}p{3.6cm}rrrrr@{}}",
         r"\hline",
         head + r" \\",
         r"\hline",
+        r"\endhead",
         *body,
         r"\hline",
         " & ".join(_layer_cells(sh, rows[-1])) + r" \\",
         r"\hline",
-        r"\end{tabular}",
-        r"\end{center}",
+        r"\end{longtable}}",
     ))
 
 
