@@ -212,16 +212,18 @@ def from_torch(module: Any, input_shape: tuple[int, ...]) -> Network:
     import torch
 
     c, h, w = _input_shape(input_shape)
+    param = next(module.parameters(), None)  # a module on the meta device is fed a meta tensor
+    x = torch.zeros(1, c, h, w, device=param.device if param is not None else None)
     was_training = module.training
     module.eval()
     try:
         with torch.no_grad():
             try:
-                graph = _trace(module, (c, h, w))
+                graph = _trace(module, x)
             except UnsupportedLayerError:
                 raise
             except Exception:  # fx cannot trace it (control flow, untraceable calls): use hooks
-                graph = _hooked(module, (c, h, w))
+                graph = _hooked(module, x)
     finally:
         module.train(was_training)
     net = Network((h, w, c), tuple(node for node, _ in graph))
@@ -240,14 +242,13 @@ def _describe(target: Any) -> str:
     return getattr(target, "__name__", None) or repr(target)
 
 
-def _trace(module: Any, chw: tuple[int, int, int]) -> Imported:
+def _trace(module: Any, x: Any) -> Imported:
     """torch.fx: every op in the graph, edges and names kept."""
-    import torch
     from torch.fx import symbolic_trace
     from torch.fx.passes.shape_prop import ShapeProp
 
     gm = symbolic_trace(module)
-    ShapeProp(gm).propagate(torch.zeros(1, *chw))
+    ShapeProp(gm).propagate(x)
     modules = dict(gm.named_modules())
     by_type, by_function = _module_converters(), _function_converters()
     alias: dict[str, str] = {}  # fx node name → the symcnn node (or input) holding its value
@@ -290,23 +291,24 @@ def _trace(module: Any, chw: tuple[int, int, int]) -> Imported:
     return out
 
 
-def _hooked(module: Any, chw: tuple[int, int, int]) -> Imported:
+def _hooked(module: Any, x: Any) -> Imported:
     """Forward hooks on the leaf modules: a chain in call order (no adds or concats)."""
-    import torch
-
     calls: list[tuple[Any, Shape, Shape]] = []
     leaves = {m: name for name, m in module.named_modules() if not list(m.children())}
     hooks = [m.register_forward_hook(lambda m, i, o: calls.append((m, _hwc(i[0].shape), _hwc(o.shape))))
              for m in leaves]
     try:
-        module(torch.zeros(1, *chw))
+        module(x)
+    except Exception as e:
+        shape = "×".join(map(str, x.shape))
+        raise UnsupportedLayerError(f"PyTorch cannot run the module on a {shape} input: {e}") from None
     finally:
         for hk in hooks:
             hk.remove()
     by_type = _module_converters()
     out: Imported = []
     uses: dict[str, int] = {}
-    shape: Shape = (chw[1], chw[2], chw[0])
+    shape: Shape = _hwc(x.shape)
     for m, shape_in, shape_out in calls:
         name = leaves[m]
         uses[name] = uses.get(name, 0) + 1
