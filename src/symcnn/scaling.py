@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -67,6 +68,7 @@ def _drop_floors(expr: Any) -> Any:
     return expr.replace(lambda e: isinstance(e, (sympy.floor, sympy.ceiling)), lambda e: e.args[0])
 
 
+@cache
 def _leading(expr: Any, axes: tuple[Any, Any]) -> tuple[Any, Any, int]:
     """(leading term, its monomial, its degree) of an expression once floors are dropped."""
     poly = sympy.Poly(sympy.expand(_drop_floors(expr)), *axes)

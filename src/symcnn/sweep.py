@@ -301,9 +301,9 @@ _GROUPS = np.array([f"{i:04d}".encode() for i in range(10_000)], dtype="S4").vie
 
 @dataclass(frozen=True)
 class _Field:
-    """One column prepared for writing: constant bytes, int64 values, or digit strings."""
+    """One column prepared for writing: constant bytes, 4-digit groups, or digit strings."""
 
-    value: Any  # bytes | int64 array | (n, width) uint8 matrix, left-aligned, zero-padded
+    value: Any  # bytes | (n, groups) uint32 digit groups | (n, width) uint8 matrix, left-aligned
     lengths: Any  # digits per row (array) or the constant's length (int)
 
 
@@ -316,21 +316,32 @@ def _field(col: Any, n: int) -> _Field:
     if col.dtype == object or (n and col.min() < 0):
         mat = np.array([str(v) for v in col.tolist()] or [""], dtype="S").view(np.uint8).reshape(max(n, 1), -1)[:n]
         return _Field(mat, (mat != 0).sum(axis=1))
+    digits = len(str(int(col.max()))) if n else 1
     lengths = np.ones(n, dtype=np.int64)
-    for k in range(1, len(str(int(col.max()))) if n else 1):
+    for k in range(1, digits):
         lengths += col >= 10**k
-    return _Field(col, lengths)
+    return _Field(_groups(col, digits), lengths)
 
 
-def _digits(x: np.ndarray, width: int) -> np.ndarray:
-    """The last ``width`` decimal digits of each value, as an (n, width) byte matrix."""
+def _groups(x: np.ndarray, width: int) -> np.ndarray:
+    """The last ``width`` digits of each value, zero-padded to whole 4-digit groups: (n, groups) uint32."""
     groups = (width + 3) // 4
     out = np.empty((x.size, groups), dtype=np.uint32)
     for g in range(groups - 1, -1, -1):
         q = x // 10_000
         out[:, g] = _GROUPS.take(x - q * 10_000)
         x = q
-    return out.view(np.uint8).reshape(x.size, 4 * groups)[:, 4 * groups - width:]
+    return out
+
+
+def _put(buf: np.ndarray, row: int, off: int, src: np.ndarray, n: int) -> None:
+    """Copy one fixed-width item per row (or the same item to every row) into ``buf`` at byte ``off``."""
+    np.ndarray((n,), dtype=src.dtype, buffer=buf, offset=off, strides=(row,))[...] = src
+
+
+def _items(mat: np.ndarray) -> np.ndarray:
+    """An (n, w) byte matrix as n items of w bytes."""
+    return np.ascontiguousarray(mat).view(f"V{mat.shape[1]}").reshape(mat.shape[0])
 
 
 class RowWriter:
@@ -341,22 +352,33 @@ class RowWriter:
         self.scratch = np.empty(0, dtype=np.uint8)
 
     def _run(self, fields: list[_Field], a: int, b: int) -> None:
-        """Rows a … b−1, in which every field has a fixed width."""
+        """Rows a … b−1, in which every field has a fixed width.
+
+        Fields are written right to left, so a number may be written with its leading
+        zero digits spilling over the field to its left, which is written afterwards;
+        the first field goes last and is copied exactly.
+        """
+        n = b - a
         widths = [f.lengths if isinstance(f.lengths, int) else int(f.lengths[a]) for f in fields]
-        need = (b - a) * sum(widths)
-        if self.scratch.size < need:
-            self.scratch = np.empty(need, dtype=np.uint8)
-        mat = self.scratch[:need].reshape(b - a, sum(widths))
-        off = 0
-        for f, w in zip(fields, widths):
+        offsets = np.cumsum([0, *widths]).tolist()
+        row = offsets[-1]
+        if self.scratch.size < n * row:
+            self.scratch = np.empty(n * row, dtype=np.uint8)
+        buf = self.scratch[: n * row]
+        for k in [*range(len(fields) - 1, 0, -1), 0]:
+            f, w, off = fields[k], widths[k], offsets[k]
             if isinstance(f.value, bytes):
-                mat[:, off:off + w] = np.frombuffer(f.value, dtype=np.uint8)
-            elif f.value.ndim == 2:
-                mat[:, off:off + w] = f.value[a:b, :w]
+                _put(buf, row, off, np.frombuffer(f.value, dtype=f"V{w}"), n)
+            elif f.value.dtype == np.uint8:
+                _put(buf, row, off, _items(f.value[a:b, :w]), n)
             else:
-                mat[:, off:off + w] = _digits(f.value[a:b], w)
-            off += w
-        self.stream.write(memoryview(mat).cast("B"))
+                groups = f.value[a:b]
+                spill = 4 * groups.shape[1] - w
+                if k and off >= spill:
+                    _put(buf, row, off - spill, groups.view(f"V{4 * groups.shape[1]}").reshape(n), n)
+                else:
+                    _put(buf, row, off, _items(groups.view(np.uint8).reshape(n, -1)[:, spill:]), n)
+        self.stream.write(memoryview(buf))
 
     def write(self, columns: list[Any], n: int) -> None:
         """Write n rows; ``columns`` holds arrays of n values or constants."""
@@ -366,14 +388,20 @@ class RowWriter:
                 fields.append(_field(self.sep, n))
             fields.append(_field(col, n))
         fields.append(_field(self.end, n))
+        merged: list[_Field] = []
+        for f in fields:  # adjacent constants become one piece of text
+            if merged and isinstance(f.value, bytes) and isinstance(merged[-1].value, bytes):
+                merged[-1] = _field(merged[-1].value + f.value, n)
+            else:
+                merged.append(f)
         change = np.zeros(max(n - 1, 0), dtype=bool)
-        for f in fields:
+        for f in merged:
             if not isinstance(f.lengths, int):
                 change |= f.lengths[1:] != f.lengths[:-1]
         bounds = [0, *(np.flatnonzero(change) + 1).tolist(), n]
         for a, b in zip(bounds, bounds[1:]):
             if b > a:
-                self._run(fields, a, b)
+                self._run(merged, a, b)
 
 
 def format_rows(columns: list[Any], n: int, sep: bytes = b",", end: bytes = b"\n", start: bytes = b"") -> bytes:
@@ -416,15 +444,41 @@ def csv_header(sw: Sweep) -> bytes:
     return (",".join(sw.columns) + "\n").encode()
 
 
-def write_csv(sw: Sweep, path: str | Path, progress: Callable[[int], None] | None = None) -> int:
-    """Stream the whole sweep to a CSV file (header row, then one row per valid size)."""
+def _csv_chunk(sw: Sweep, start: int, chunk: int) -> tuple[bytes, int, int]:
+    c = evaluate_sizes(sw, *sw.sizes(start, min(start + chunk, sw.rows)), start=start)
+    out = io.BytesIO()
+    RowWriter(out).write(list(c.columns.values()), c.rows)
+    return out.getvalue(), c.rows, c.total
+
+
+def write_csv(sw: Sweep, path: str | Path, progress: Callable[[int], None] | None = None,
+              workers: int = 2, chunk: int = CHUNK) -> int:
+    """Stream the whole sweep to a CSV file (header row, then one row per valid size).
+
+    ``workers`` threads evaluate and format chunks (numpy releases the GIL) while this
+    thread writes them in order; at most ``2 × workers`` chunks are in flight.
+    """
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
     written = 0
-    with atomic_stream(path) as f:
+    starts = iter(range(0, sw.rows, chunk))
+    with atomic_stream(path) as f, ThreadPoolExecutor(max_workers=workers) as pool:
         f.write(csv_header(sw))
-        rows = RowWriter(f)
-        for c in chunks(sw):
-            rows.write(list(c.columns.values()), c.rows)
-            written += c.rows
-            if progress:
-                progress(c.total)
+        pending: deque[Any] = deque()
+        for start in starts:
+            pending.append(pool.submit(_csv_chunk, sw, start, chunk))
+            if len(pending) < 2 * workers:
+                continue
+            written += _drain(pending.popleft(), f, progress)
+        while pending:
+            written += _drain(pending.popleft(), f, progress)
     return written
+
+
+def _drain(future: Any, f: Any, progress: Callable[[int], None] | None) -> int:
+    data, rows, total = future.result()
+    f.write(data)
+    if progress:
+        progress(total)
+    return rows
