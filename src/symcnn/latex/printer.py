@@ -73,9 +73,14 @@ class SheetPrinter(LatexPrinter):
         return super()._print_Symbol(expr, style=style)
 
     def _terms(self, expr: Any) -> list[Any]:
-        """A sum's terms in sympy's order, constants moved last (``B + N - 1``)."""
-        terms = list(expr.args)
-        return [t for t in terms if not t.is_Number] + [t for t in terms if t.is_Number]
+        """A sum's terms in sympy's order, constants moved last (``B + N - 1``).
+
+        A sum of plain symbols goes by their indices (``P_2`` before ``P_10``).
+        """
+        terms = [t for t in expr.args if not t.is_Number]
+        if all(t.is_Symbol for t in terms):
+            terms.sort(key=lambda t: [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", t.name)])
+        return terms + [t for t in expr.args if t.is_Number]
 
     def _add_pieces(self, expr: Any) -> list[str]:
         out = []

@@ -29,6 +29,7 @@ from .preamble import document
 from .printer import number_latex, value_latex
 from .rows import result_piece, step_rows
 from .rules_section import rule_functions, rule_latex
+from .scaling_section import scaling_section
 from .table import LayerRow, layer_rows
 
 
@@ -152,8 +153,8 @@ def layers_section(sh: Sheet) -> str:
         sh.say("sheet.layers_note", name=conv.name, height=sh.number(h), width=sh.number(w),
                channels=sh.number(c)),
         "",
-        r"{\small\setlength{\tabcolsep}{4pt}\setcounter{LTchunksize}{10000}",  # one chunk: widths in one pass
-        r"\begin{longtable}{@{}r>{\raggedright}p{1.3cm}>{\raggedright\arraybackslash}p{3.6cm}rrrrr@{}}",
+        r"{\small\setlength{\tabcolsep}{3pt}\setcounter{LTchunksize}{10000}",  # one chunk: widths in one pass
+        r"\begin{longtable}{@{}r>{\raggedright}p{2.0cm}>{\raggedright\arraybackslash}p{3.1cm}rrrrr@{}}",
         r"\hline",
         head + r" \\",
         r"\hline",
@@ -235,6 +236,7 @@ SECTIONS: list[Section] = [
     assumptions_section,
     layers_section,
     questions_section,
+    scaling_section,
     formulas_section,
 ]
 
