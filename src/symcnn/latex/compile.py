@@ -117,3 +117,18 @@ def compile_pdf(tex: str | Path, pdf: str | Path | None = None, timeout: float =
         raise SymcnnError(f"{tex}: cannot read ({e.strerror})") from None
     atomic_write(target, run_latex(source, str(tex), timeout).pdf)
     return target
+
+
+def write_document(tex: str | Path, source: str, pdf: bool = False) -> list[Path]:
+    """Write LaTeX ``source`` to ``tex`` atomically and, with ``pdf``, compile it beside; return the paths.
+
+    The .tex is written first, so it stays in place when TeX is missing or fails; the
+    error then says that it was written.
+    """
+    written = [atomic_write(tex, source)]
+    if pdf:
+        try:
+            written.append(compile_pdf(written[0]))
+        except ToolMissingError as e:
+            raise ToolMissingError(f"{written[0]} written, but no PDF: {e}") from None
+    return written

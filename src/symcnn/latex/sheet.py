@@ -20,10 +20,8 @@ from typing import Any, Callable
 
 from ..catalogue import catalogue, text
 from ..conventions import convention
-from ..errors import ToolMissingError
-from ..fileio import atomic_write
 from ..steps import Answer, Solution, Step
-from .compile import compile_pdf
+from .compile import write_document
 from .escape import escape
 from .preamble import document
 from .printer import number_latex, value_latex
@@ -252,13 +250,7 @@ def write_sheet(solution: Solution, lang: str, tex: str | Path, pdf: bool = Fals
 
     The .tex is written first, so it stays in place when TeX is missing or fails.
     """
-    written = [atomic_write(tex, sheet_tex(solution, lang))]
-    if pdf:
-        try:
-            written.append(compile_pdf(written[0]))
-        except ToolMissingError as e:
-            raise ToolMissingError(f"{written[0]} written, but no PDF: {e}") from None
-    return written
+    return write_document(tex, sheet_tex(solution, lang), pdf)
 
 
 __all__ = ["SECTIONS", "Raw", "Section", "Sheet", "answer_latex", "sheet_tex", "write_sheet"]
