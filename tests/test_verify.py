@@ -325,3 +325,10 @@ def test_terminal_table_in_both_languages(capsys, monkeypatch):
     for lang, word in (("en", "correct value, wrong working"), ("vi", "đúng kết quả, sai lời giải")):
         main(["verify", "--lang", lang])
         assert word.split(",")[0] in capsys.readouterr().out
+
+
+def test_cli_latex(tmp_path, capsys):
+    out = tmp_path / "review.tex"
+    assert main(["verify", "--latex", str(out), "--lang", "en"]) == 1
+    assert out.read_text(encoding="utf-8").startswith("\\documentclass")
+    assert main(["verify", "--pdf"]) == 2  # --pdf needs --latex

@@ -37,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
     if args.latex:
         from ..verify.sheet import write_review
 
-        write_review(result, lang, args.latex, pdf=args.pdf)
+        for path in write_review(result, lang, args.latex, pdf=args.pdf):
+            print(path)
     if args.json:
         from ..verify.render import review_json
 

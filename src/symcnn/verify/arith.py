@@ -93,21 +93,20 @@ class _Parser:
             self.pos += 1
         return self.text[self.pos] if self.pos < len(self.text) else ""
 
-    def expr(self) -> Node:
-        node = self.term()
-        while OPERATORS.get(self.peek()) in ("+", "-"):
+    def binary(self, ops: tuple[str, ...], operand: Callable[[], Node]) -> Node:
+        """Left-associative chain ``operand (op operand)*`` for the operators ``ops``."""
+        node = operand()
+        while OPERATORS.get(self.peek()) in ops:
             op = OPERATORS[self.text[self.pos]]
             self.pos += 1
-            node = BinOp(op, node, self.term())
+            node = BinOp(op, node, operand())
         return node
 
+    def expr(self) -> Node:
+        return self.binary(("+", "-"), self.term)
+
     def term(self) -> Node:
-        node = self.unary()
-        while OPERATORS.get(self.peek()) in ("*", "/"):
-            op = OPERATORS[self.text[self.pos]]
-            self.pos += 1
-            node = BinOp(op, node, self.unary())
-        return node
+        return self.binary(("*", "/"), self.unary)
 
     def unary(self) -> Node:
         c = self.peek()

@@ -24,7 +24,7 @@ from ..network import Network, derive, evaluate
 from ..questions import QUESTION_KINDS, Context
 from ..steps import Answer, Solution, Step, round_decimal
 from .perturb import EXAM_GENERATORS, READING_GENERATORS, Perturbation, Reading
-from .slips import slip_code
+from .slips import places, slip_code
 
 MAX_SIZE = 2  # perturbations per explanation
 MAX_EXPLANATIONS = 4  # equally small explanations reported
@@ -121,9 +121,7 @@ def matches(claim: Any, value: Any, decimals: int | None) -> bool:
 
 
 def written_decimals(claim: Any, decimals: int | None) -> int:
-    if isinstance(claim, Decimal):
-        return max(-claim.as_tuple().exponent, 0)  # type: ignore[operator]
-    return decimals or 0
+    return places(claim) if isinstance(claim, Decimal) else decimals or 0
 
 
 # --------------------------------------------------------------------------- readings
@@ -151,7 +149,7 @@ def components(solution: Solution) -> dict[str, tuple[str, ...]]:
     out: dict[str, tuple[str, ...]] = {}
     for a in solution.answers:
         if isinstance(a.value, tuple):
-            names = [s.args.get("cls") for s in a.steps if s.label == "step.delta"]
+            names = [s.args.get("cls", "") for s in a.steps if s.label == "step.delta"]
             if len(names) == len(a.value):
                 out[a.id] = tuple(names)
     return out
@@ -160,9 +158,6 @@ def components(solution: Solution) -> dict[str, tuple[str, ...]]:
 def _env(solution: Solution) -> dict[str, Any]:
     """Every symbol's value in the solution, by name; the most precise value wins."""
     env: dict[str, Any] = {}
-
-    def places(v: Any) -> int:
-        return -v.as_tuple().exponent if isinstance(v, Decimal) else 0
 
     for a in solution.answers:
         for st in a.steps:

@@ -18,6 +18,7 @@ from ..conventions import Convention, convention
 from ..exam import Exam
 from ..layers import AvgPool2d, Conv2d, MaxPool2d
 from ..steps import Step
+from .slips import places
 
 
 @dataclass(frozen=True)
@@ -80,13 +81,17 @@ def _choices(right: int, options: tuple[int, ...]) -> list[int]:
     return [v for v in dict.fromkeys(options) if v != right and v >= 1]
 
 
+def _inference_bytes(v: int) -> Callable[[Exam], Exam]:
+    return lambda e: replace(e, inference_bytes=v)
+
+
 def bytes_per_value(exam: Exam) -> Iterator[Perturbation]:
     for v in _choices(exam.dataset.bytes_per_value, (1, 2, 4, 8)):
         yield Perturbation("BYTES_PER_VALUE", "bytes.dataset", {"got": v, "right": exam.dataset.bytes_per_value},
                            exam=_dataset(bytes_per_value=v))
     for v in _choices(exam.inference_bytes, (1, 2, 4, 8)):
         yield Perturbation("BYTES_PER_VALUE", "bytes.inference", {"got": v, "right": exam.inference_bytes},
-                           exam=lambda e, v=v: replace(e, inference_bytes=v))
+                           exam=_inference_bytes(v))
 
 
 def batch_size(exam: Exam) -> Iterator[Perturbation]:
@@ -179,6 +184,25 @@ EXAM_GENERATORS: tuple[Callable[[Exam], Iterator[Perturbation]], ...] = (
 # --------------------------------------------------------------------------- reading-level
 
 
+def _override(symbol: Any, value: Any) -> Callable[[Reading], Reading]:
+    def apply(r: Reading) -> Reading:
+        return replace(r, overrides={**r.overrides, symbol: value})
+
+    return apply
+
+
+def _round_to(decimals: int) -> Callable[[Reading], Reading]:
+    return lambda r: replace(r, round_to=decimals)
+
+
+def _alternative(alt: Any) -> Callable[[Reading], Reading]:
+    return lambda r: replace(r, steps=alt.steps, value=alt.value, alternatives=(), target=alt.steps[-1].symbol)
+
+
+def _carry(overrides: Mapping[Any, Any], guards: Mapping[Any, Step]) -> Callable[[Reading], Reading]:
+    return lambda r: replace(r, overrides={**r.overrides, **overrides}, guards={**r.guards, **guards})
+
+
 def inputs(reading: Reading) -> dict[Any, Any]:
     """Every input symbol of the reading's steps with its value (last one wins)."""
     out: dict[Any, Any] = {}
@@ -190,8 +214,7 @@ def inputs(reading: Reading) -> dict[Any, Any]:
 def sign(reading: Reading, scope: Any) -> Iterator[Perturbation]:
     for s, v in inputs(reading).items():
         if isinstance(v, Decimal) and v != 0:
-            yield Perturbation("SIGN", f"sign.{s}", {"symbol": str(s)},
-                               reading=lambda r, s=s, v=v: replace(r, overrides={**r.overrides, s: -v}))
+            yield Perturbation("SIGN", f"sign.{s}", {"symbol": str(s)}, reading=_override(s, -v))
 
 
 def wrong_class(reading: Reading, scope: Any) -> Iterator[Perturbation]:
@@ -205,29 +228,25 @@ def wrong_class(reading: Reading, scope: Any) -> Iterator[Perturbation]:
                 name = f"{stem}_{other}"
                 if other != c and name in scope.env:
                     yield Perturbation("WRONG_CLASS", f"class.{s}", {"symbol": str(s), "used": name},
-                                       reading=lambda r, s=s, v=scope.env[name]: replace(
-                                           r, overrides={**r.overrides, s: v}))
+                                       reading=_override(s, scope.env[name]))
 
 
 def rounding(reading: Reading, scope: Any) -> Iterator[Perturbation]:
     for s, v in inputs(reading).items():
-        places = -v.as_tuple().exponent if isinstance(v, Decimal) else 0
-        for d in range(max(places - 4, 0), places):
+        written = places(v)
+        for d in range(max(written - 4, 0), written):
             yield Perturbation("ROUNDING", f"round.{s}", {"symbol": str(s), "decimals": d},
-                               reading=lambda r, s=s, v=v, d=d: replace(
-                                   r, overrides={**r.overrides, s: round(v, d)}), message="ROUNDING_INTERMEDIATE")
+                               reading=_override(s, round(v, d)), message="ROUNDING_INTERMEDIATE")
     if reading.decimals is not None:
         for d in range(0, reading.decimals + 3):
             if d != reading.decimals:
                 yield Perturbation("ROUNDING", "round", {"decimals": d, "right": reading.decimals},
-                                   reading=lambda r, d=d: replace(r, round_to=d))
+                                   reading=_round_to(d))
 
 
 def alt_reading(reading: Reading, scope: Any) -> Iterator[Perturbation]:
     for alt in reading.alternatives:
-        yield Perturbation("ALT_READING", "reading", {"assumption": alt.key},
-                           reading=lambda r, alt=alt: replace(r, steps=alt.steps, value=alt.value, alternatives=(),
-                                                              target=alt.steps[-1].symbol))
+        yield Perturbation("ALT_READING", "reading", {"assumption": alt.key}, reading=_alternative(alt))
 
 
 def carried_over(reading: Reading, scope: Any) -> Iterator[Perturbation]:
@@ -236,8 +255,7 @@ def carried_over(reading: Reading, scope: Any) -> Iterator[Perturbation]:
         guards = {s: g for _, _, _, gs in combo for s, g in gs.items()}
         yield Perturbation("CARRIED_OVER", "carried",
                            {"answers": tuple((qid, value, tuple(b)) for qid, value, b, _ in combo)},
-                           reading=lambda r, o=overrides, g=guards: replace(
-                               r, overrides={**r.overrides, **o}, guards={**r.guards, **g}))
+                           reading=_carry(overrides, guards))
 
 
 READING_GENERATORS: tuple[Callable[[Reading, Any], Iterator[Perturbation]], ...] = (

@@ -22,7 +22,7 @@ from ..steps import Answer, Solution
 from .arith import ArithError, LineCheck, agrees, decimals_of, evaluate, factors_dropped, is_sum, literals
 from .diagnose import Diagnosis, Explanation, KeyClaim, Search, components, matches
 from .keyfile import KeyEntry, KeyFile, check_against
-from .slips import slip_code, variants
+from .slips import places, slip_code, variants
 
 VERDICTS = ("correct", "wrong", "correct-value-wrong-working", "missing")
 NOTHING = Diagnosis("NO_EXPLANATION", "NO_EXPLANATION")
@@ -93,27 +93,28 @@ def diagnose_line(check: LineCheck, n: int) -> Diagnosis | None:
     """The slip that makes a wrong line; None when it is right."""
     if check.ok:
         return None
-    left, right = check.parts[check.bad - 1], check.parts[check.bad]  # type: ignore[operator]
-    places = decimals_of(right.node)
+    bad = check.bad or 1
+    left, right = check.parts[bad - 1], check.parts[bad]
+    shown = decimals_of(right.node)
     base = {"line": n, "right": number(left.value), "written": number(right.value)}
-    code = slip_code(number(left.value), number(right.value), places)
+    code = slip_code(number(left.value), number(right.value), shown)
     if code:
         return Diagnosis(code, f"line.{code}", base)
     for variant in factors_dropped(left.node):
-        if _agrees(variant, {}, right.value, places):
+        if _agrees(variant, {}, right.value, shown):
             return Diagnosis("FACTOR_OMITTED", "line.FACTOR_OMITTED", base)
     for lit in literals(left.node):
         for code, v in variants(lit.value, lit.decimals):
-            if _agrees(left.node, {lit.index: v}, right.value, places):
+            if _agrees(left.node, {lit.index: v}, right.value, shown):
                 return Diagnosis(code, f"line.operand.{code}",
                                  {**base, "operand": number(lit.value), "meant": number(v)})
     code = "SUM_MISMATCH" if is_sum(left.node) else "ARITHMETIC"
     return Diagnosis(code, f"line.{code}", base)
 
 
-def _agrees(node: Any, values: dict, written: Fraction, places: int) -> bool:
+def _agrees(node: Any, values: dict, written: Fraction, shown: int) -> bool:
     try:
-        return agrees(evaluate(node, values), written, places)
+        return agrees(evaluate(node, values), written, shown)
     except ArithError:  # a variant that divides by zero explains nothing
         return False
 
@@ -189,8 +190,7 @@ def _fact(search: Search, q: Any, answer: Answer, name: str, value: Any, solutio
         raise KeyFileError(f"questions.{answer.id}.facts.{name}: no quantity"
                            f" named {name!r} in the derivation of {answer.id} (known: {', '.join(sorted(known))})")
     derived = known[name]
-    places = max(-value.as_tuple().exponent, 0) if isinstance(value, Decimal) else None
-    ok = matches(value, derived, places)
+    ok = matches(value, derived, places(value) if isinstance(value, Decimal) else None)
     return FactReview(name, value, derived, ok, () if ok else (search.explain_fact(q, name, value) or ((NOTHING,),)))
 
 

@@ -22,6 +22,12 @@ def _dec(x: Any) -> Decimal:
     return Decimal(str(x)) if not isinstance(x, (int, Decimal)) else Decimal(x)
 
 
+def places(v: Any) -> int:
+    """Decimal places written in a Decimal (0 for anything else)."""
+    exponent = v.as_tuple().exponent if isinstance(v, Decimal) else 0
+    return max(-exponent, 0) if isinstance(exponent, int) else 0
+
+
 def digits(x: Any, decimals: int) -> str:
     """The digits of |x| written with ``decimals`` places (no separators, no sign)."""
     d = _dec(x).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP) if decimals else _dec(x)
