@@ -275,7 +275,15 @@ class SizeFormulas:
 
 
 def closed_forms(network: Network) -> SizeFormulas:
-    """One pass over the layers with a symbolic input size; linear in depth, nothing simplified."""
+    """One pass over the layers with a symbolic input size; linear in depth, nothing simplified.
+
+    >>> from symcnn.layers import Conv2d
+    >>> forms = closed_forms(Network((32, 32, 3), (Node("c", Conv2d(kernel=3, filters=8, stride=2)),)))
+    >>> forms.sizes[forms.numbers.layers[0].shape[0]], sum(forms.count("mac"))
+    (floor(H/2 - 3/2) + 1, 216*H_1*W_1)
+    >>> forms.value(sum(forms.count("mac")), forms.at(32, 32))  # 3·3·3·8 · 15·15
+    48600
+    """
     import sympy
 
     h, w = (sympy.Symbol(c, integer=True, positive=True) for c in "HW")
