@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
 from ..catalogue import LANGUAGES, text
 from ..errors import ToolMissingError
@@ -92,16 +91,12 @@ def question_latex(sh: Sheet, q: QuestionReview) -> str:
     if q.facts:
         facts = []
         for f in q.facts:
-            facts.append(escape(text(sh.lang, "verify.fact", name=f.name, value=_plain(sh, f.value),
-                                     derived=_plain(sh, f.derived))) + (r" $\checkmark$" if f.correct else r" $\times$"))
+            facts.append(escape(text(sh.lang, "verify.fact", name=f.name, value=sh.number(f.value),
+                                     derived=sh.number(f.derived))) + (r" $\checkmark$" if f.correct else r" $\times$"))
             facts += _explanations(sh, f.explanations)
         out += ["", rf"\textbf{{{sh.say('verify.facts')}:}}", *_items(facts)]
     out += ["", rf"\textbf{{{sh.say('verify.corrected')}:}}", answer_latex(sh, q.answer)]
     return "\n".join(out)
-
-
-def _plain(sh: Sheet, value: Any) -> str:
-    return sh.number(value)
 
 
 def summary_latex(sh: Sheet, review: Review) -> str:
