@@ -29,7 +29,7 @@ def _growth_rows(sh: Any, conv: str) -> list[str]:
     for key in keys:
         g = totals[key]
         label = rf"\text{{{escape(key)}}}"
-        lines = _pack(printer(lang=sh.lang).pieces(g.exact), LINE - len(key) // 2 - GAP)
+        lines = _pack(printer(lang=sh.lang).pieces(g.exact), LINE - len(key) // 2 - GAP - 10)
         rows.append(rf"{label} &= {lines[0]} \\")
         rows += [rf"&\quad {line} \\" for line in lines[1:]]
         rows.append(rf"&\approx {formula_latex(g.leading, lang=sh.lang)}"
@@ -106,7 +106,8 @@ def scaling_section(sh: Any) -> str:
         sh.say("sweep.smallest", square=valid.square, height=valid.height, width=valid.width),
         *_plot(sh, conv, valid.square),
         rf"\paragraph{{{sh.say('scaling.loss.title')}}}",
-        r"{\small\begin{longtable}{@{}lrrp{4cm}r@{}}",
+        r"{\small\begin{longtable}{@{}>{\raggedright}p{1.8cm}>{\raggedleft}p{1.8cm}>{\raggedleft}p{2.4cm}"
+        r">{\raggedright}p{4.2cm}>{\raggedright\arraybackslash}p{4cm}@{}}",
         head + r" \\ \hline",
         *loss_rows,
         r"\end{longtable}}",
