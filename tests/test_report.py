@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -100,6 +101,13 @@ def test_text_report_has_table_totals_formulas_and_comparison(capsys):
     assert "3,504,872" in total and "300,774,272" in total  # torchvision's published figures
     assert "cost (macs) = " in out and "H_1 = " in out
     assert "ptflops counts relu6 ×1 where macs counts ×0" in out
+    table = out.split("\n\n")[1].splitlines()
+
+    def last_three(line: str) -> list[int]:
+        return [int(c.replace(",", "")) for c in re.split(r"\s{2,}", line.strip())[-3:]]
+
+    rows = [last_three(line) for line in table[2:-2]]  # the input row, then every layer
+    assert [sum(col) for col in zip(*rows)] == last_three(table[-1])  # parameters, cost, activations
 
 
 def test_exam_report_in_vietnamese(capsys):

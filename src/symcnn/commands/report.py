@@ -132,8 +132,10 @@ def print_report(report: "Report", lang: str) -> None:
     out = [text(lang, "report.title", title=report.target.title, shape=_shape(numbers.input_shape, lang),
                 convention=conv.name, unit=text(lang, f"unit.{conv.unit}")), ""]
     heads = [text(lang, f"report.{h}") for h in ("index", "layer", "type", "shape", "params", "cost", "activations")]
-    rows = [[str(lay.index), lay.name, lay.kind, _shape(lay.shape, lang), fmt.integer(lay.params),
-             fmt.integer(cost), fmt.integer(lay.activations)] for lay, cost in zip(numbers.layers, costs)]
+    first = ["0", "input", "", _shape(numbers.input_shape, lang), "0", "0",
+             fmt.integer(numbers.activations - sum(lay.activations for lay in numbers.layers))]
+    rows = [first] + [[str(lay.index), lay.name, lay.kind, _shape(lay.shape, lang), fmt.integer(lay.params),
+                       fmt.integer(cost), fmt.integer(lay.activations)] for lay, cost in zip(numbers.layers, costs)]
     foot = ["", text(lang, "report.total"), "", _shape(numbers.layers[-1].shape, lang), fmt.integer(numbers.params),
             fmt.integer(sum(costs)), fmt.integer(numbers.activations)]
     out += [text_table(heads, rows, {0, 4, 5, 6}, foot), "", text(lang, "report.formulas")]
