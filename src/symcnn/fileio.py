@@ -1,31 +1,84 @@
-"""Atomic file output: write to a temporary file beside the target, then rename it.
+"""Files in and out: bounded reading of input files, atomic writing of output files.
 
-An existing file is replaced only once the new one is complete, so a failure never
-leaves a partial output file.
+Output goes to a temporary file beside the target, which is renamed into place only
+once it is complete, so a failure never leaves a partial output file and an existing
+file is kept until its replacement is whole. Input files are read up to a size limit,
+so a giant file, ``/dev/zero`` or a typo pointing at a disk image fails fast.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Iterator
 
 from .errors import SymcnnError
 
+MAX_INPUT_BYTES = 4 * 2**20  # a 1,000-layer spec is ~110 kB
 
-def atomic_write(path: str | Path, data: str | bytes) -> Path:
-    """Write ``data`` to ``path`` atomically; return the path."""
-    target = Path(path)
+
+def _path(path: str | Path, error: type[SymcnnError]) -> Path:
+    if "\0" in str(path):
+        raise error(f"{str(path)!r}: a file name cannot contain a NUL character")
+    return Path(path)
+
+
+def read_text(path: str | Path, error: type[SymcnnError] = SymcnnError, limit: int = MAX_INPUT_BYTES) -> str:
+    """The UTF-8 text of an input file; every failure is ``error`` naming the file.
+
+    >>> read_text("/nonexistent/exam.toml")
+    Traceback (most recent call last):
+    symcnn.errors.SymcnnError: /nonexistent/exam.toml: no such file
+    """
+    p = _path(path, error)
+    try:
+        with p.open("rb") as f:
+            raw = f.read(limit + 1)
+    except FileNotFoundError:
+        raise error(f"{p}: no such file") from None
+    except OSError as e:
+        raise error(f"{p}: cannot read ({e.strerror})") from None
+    if len(raw) > limit:
+        raise error(f"{p}: larger than {limit // 2**20} MiB; symcnn reads specs and keys up to that size")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise error(f"{p}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+
+
+def _mode() -> int:
+    """The permissions a plain new file gets (mkstemp's are 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+@contextmanager
+def atomic_stream(path: str | Path) -> Iterator[IO[bytes]]:
+    """A binary file written in pieces that appears at ``path`` only once complete.
+
+    An existing file keeps its permissions; if anything fails (even an interrupt),
+    the temporary file is removed and an existing file is left as it was.
+    """
+    target = _path(path, SymcnnError)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise SymcnnError(f"{target}: folder {folder} does not exist")
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    if target.is_dir():
+        raise SymcnnError(f"{target}: is a folder, not a file")
+    try:
+        mode = target.stat().st_mode & 0o7777 if target.exists() else _mode()
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as e:
+        raise SymcnnError(f"{target}: cannot write ({e.strerror})") from None
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(raw)
+            yield f
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, mode)
         os.replace(tmp, target)
     except OSError as e:
         Path(tmp).unlink(missing_ok=True)
@@ -33,4 +86,11 @@ def atomic_write(path: str | Path, data: str | bytes) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return target
+
+
+def atomic_write(path: str | Path, data: str | bytes) -> Path:
+    """Write ``data`` to ``path`` atomically; return the path."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    with atomic_stream(path) as f:
+        f.write(raw)
+    return Path(path)

@@ -24,9 +24,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import operator
-import os
-import tempfile
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, ClassVar, Iterator, Mapping
@@ -35,8 +32,9 @@ import numpy as np
 
 from . import rules
 from .conventions import CONVENTIONS
-from .errors import SpecError, SymcnnError
+from .errors import SpecError
 from .exam import Exam
+from .fileio import atomic_stream
 from .layers import Layer, hyperparameters, size
 from .network import Network
 
@@ -416,28 +414,6 @@ def format_rows(columns: list[Any], n: int, sep: bytes = b",", end: bytes = b"\n
 
 
 # --------------------------------------------------------------------------- output files
-
-
-@contextmanager
-def atomic_stream(path: str | Path) -> Iterator[Any]:
-    """A binary file written in pieces that appears at ``path`` only once complete."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise SymcnnError(f"{target}: folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
-        raise SymcnnError(f"{target}: cannot write ({e.strerror})") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def csv_header(sw: Sweep) -> bytes:
