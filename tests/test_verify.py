@@ -332,3 +332,28 @@ def test_cli_latex(tmp_path, capsys):
     assert main(["verify", "--latex", str(out), "--lang", "en"]) == 1
     assert out.read_text(encoding="utf-8").startswith("\\documentclass")
     assert main(["verify", "--pdf"]) == 2  # --pdf needs --latex
+
+
+def test_backward_factor(exam, solution):
+    wrong = perturbed(exam, training=replace(exam.training, backward_factor=2)).answer("3b").value
+    assert ("BACKWARD_FACTOR",) in codes(judge(solution, {"3b": {"values": [wrong]}})["3b"])
+
+
+def test_iterations(exam, solution):
+    wrong = perturbed(exam, training=replace(exam.training, iterations_per_epoch=1)).answer("3c").value
+    assert ("ITERATIONS",) in codes(judge(solution, {"3c": {"values": [wrong]}})["3c"])
+
+
+def test_every_code_has_a_sentence_in_both_languages(exam, solution):
+    from symcnn.catalogue import catalogue
+    from symcnn.verify.perturb import EXAM_GENERATORS
+
+    keys = {p.key for g in EXAM_GENERATORS for p in g(exam)}
+    keys |= {"CARRIED_OVER", "ALT_READING", "SIGN", "WRONG_CLASS", "ROUNDING", "ROUNDING_INTERMEDIATE",
+             "NO_EXPLANATION", "CEIL", "FLOOR", "BIAS_OMITTED", "FLOP_AS_MAC"}
+    keys |= {f"{where}.{code}" for where in ("value", "line", "line.operand")
+             for code in ("DIGIT_SLIP", "DIGIT_SWAP", "POWER_OF_TEN")}
+    keys |= {"line.FACTOR_OMITTED", "line.SUM_MISMATCH", "line.ARITHMETIC"}
+    for lang in ("vi", "en"):
+        missing = sorted(k for k in keys if f"diagnosis.{k}" not in catalogue(lang))
+        assert not missing, (lang, missing)

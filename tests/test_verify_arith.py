@@ -5,6 +5,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from symcnn.verify.arith import ArithError, check_line, evaluate, parse, read_number
 from symcnn.verify.review import diagnose_line
@@ -84,3 +86,20 @@ def test_line_diagnosis(line, key):
 def test_chain_checks_every_equals():
     check = check_line("2 × 3 = 6 = 7")
     assert check.bad == 2 and not check.ok
+
+
+
+leaf = st.integers(0, 10**7).map(lambda n: (f"{n:,}", Fraction(n)))
+OPS = st.sampled_from([("+", lambda a, b: a + b), ("−", lambda a, b: a - b), ("×", lambda a, b: a * b)])
+# (text, exact value) pairs built together, so the expected value never comes from the parser
+expressions = st.recursive(leaf, lambda inner: st.tuples(inner, OPS, inner).map(
+    lambda t: (f"({t[0][0]} {t[1][0]} {t[2][0]})", t[1][1](t[0][1], t[2][1]))), max_leaves=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(expressions, st.sampled_from([",", "."]))
+def test_parser_against_values_built_alongside(pair, sep):
+    text, value = pair
+    text = text.replace(",", sep)  # thousands separators written either way
+    assert evaluate(parse(text)) == value
+    assert check_line(f"{text} = {value}").ok
