@@ -2,7 +2,8 @@
 `python -c "import sympy"`.
 
 Run: python benchmarks/startup.py [--runs N]
-Each command runs N times in a fresh interpreter; the table shows the median.
+Each command runs N times in a fresh interpreter, the commands taking turns; the table
+shows the median.
 """
 
 from __future__ import annotations
@@ -21,13 +22,10 @@ COMMANDS = {
 }
 
 
-def median_seconds(cmd: list[str], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def seconds(cmd: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -38,11 +36,15 @@ def main() -> None:
     commands = dict(COMMANDS)
     for extra in args.extra:
         commands[f"symcnn {extra}"] = [sys.executable, "-m", "symcnn", *extra.split()]
+    times: dict[str, list[float]] = {label: [] for label in commands}
+    for _ in range(args.runs):  # interleaved, so a burst of load hits every command alike
+        for label, cmd in commands.items():
+            times[label].append(seconds(cmd))
     base = None
     print("| command | median (s) | × import sympy |")
     print("|---|---|---|")
-    for label, cmd in commands.items():
-        t = median_seconds(cmd, args.runs)
+    for label, runs in times.items():
+        t = statistics.median(runs)
         base = base or t
         print(f"| `{label}` | {t:.3f} | {t / base:.2f} |")
 
