@@ -160,3 +160,16 @@ def test_adaptive_pool_matches_torch(h, w, o):
     y = torch.nn.AdaptiveAvgPool2d(o)(torch.zeros(1, 2, h, w))
     assert evaluate(Network((h, w, 2), (Node("a", AdaptiveAvgPool2d(output=o)),))).layers[0].shape == (
         y.shape[2], y.shape[3], 2)
+
+
+def test_deep_residual_network_closed_forms_stay_flat():
+    from symcnn.network import closed_forms
+
+    nodes = []
+    for i in range(300):  # 300 residual blocks of a 3×3/1 conv: the size never changes
+        nodes += [Node(f"c{i}", Conv2d(kernel=3, filters=4, padding=1)),
+                  Node(f"a{i}", Add(), (f"c{i}", f"a{i - 1}" if i else "input"))]
+    forms = closed_forms(Network((16, 16, 4), tuple(nodes)))
+    assert forms.sizes == {}
+    # by hand: each conv has 3·3·4·4 = 144 weights per position, 300 of them
+    assert str(sum(forms.count("mac"))) == "43200*H*W"
