@@ -353,7 +353,18 @@ def test_every_code_has_a_sentence_in_both_languages(exam, solution):
              "NO_EXPLANATION", "CEIL", "FLOOR", "BIAS_OMITTED", "FLOP_AS_MAC"}
     keys |= {f"{where}.{code}" for where in ("value", "line", "line.operand")
              for code in ("DIGIT_SLIP", "DIGIT_SWAP", "POWER_OF_TEN")}
-    keys |= {"line.FACTOR_OMITTED", "line.SUM_MISMATCH", "line.ARITHMETIC"}
+    keys |= {"line.FACTOR_OMITTED", "line.SUM_MISMATCH", "line.ARITHMETIC", "line.WRONG_TERM", "line.WRONG_TERM_FOR"}
     for lang in ("vi", "en"):
         missing = sorted(k for k in keys if f"diagnosis.{k}" not in catalogue(lang))
         assert not missing, (lang, missing)
+
+
+def test_wrong_term_in_a_sum_is_located(solution):
+    parts = [s.value for s in solution.answer("2b").steps if s.label == "step.params" and s.value]
+    biggest = max(parts)
+    terms = [p if p != biggest else slip_digit(p) for p in parts]
+    line = " + ".join(str(t) for t in terms) + f" = {sum(terms)}"
+    q = judge(solution, {"2b": {"values": [sum(terms)], "working": [line]}})["2b"]
+    d = q.lines[0].terms
+    assert q.lines[0].ok and d.key == "line.WRONG_TERM_FOR"
+    assert d.args["right"] == biggest and d.args["terms"] == (slip_digit(biggest),)

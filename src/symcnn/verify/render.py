@@ -19,6 +19,8 @@ from .review import ClaimReview, QuestionReview, Review
 def _arg(lang: str, name: str, value: Any) -> str:
     if name == "assumption":
         return text(lang, value)
+    if name == "terms":
+        return ", ".join(value_text(v, lang) for v in value)
     if name == "answers":
         return ", ".join(f"{qid} = {value_text(v, lang)}" for qid, v in value)
     if isinstance(value, str):
@@ -51,7 +53,8 @@ def claim_lines(q: QuestionReview, c: ClaimReview, lang: str) -> list[str]:
 def question_notes(q: QuestionReview, lang: str) -> list[str]:
     """Diagnoses of the question's working lines and stated facts."""
     shown = [d for c in q.claims for e in c.explanations for d in e if d.key.startswith("line.")]
-    out = [diagnosis_text(line.diagnosis, lang) for line in q.lines if line.diagnosis and line.diagnosis not in shown]
+    out = [diagnosis_text(d, lang) for line in q.lines for d in (line.diagnosis, line.terms)
+           if d is not None and d not in shown]
     for f in q.facts:
         if not f.correct:
             why = text(lang, "verify.or").join(explanation_text(e, lang) for e in f.explanations)
@@ -111,7 +114,8 @@ def review_json(review: Review, lang: str) -> str:
                         "explanations": [[_diagnosis_json(d, lang) for d in e] for e in c.explanations]}
                        for c in q.claims],
             "working": [{"line": line.check.text, "correct": line.ok,
-                         **({"diagnosis": _diagnosis_json(line.diagnosis, lang)} if line.diagnosis else {})}
+                         **({"diagnosis": _diagnosis_json(line.diagnosis, lang)} if line.diagnosis else {}),
+                         **({"terms": _diagnosis_json(line.terms, lang)} if line.terms else {})}
                         for line in q.lines],
             "facts": [{"name": f.name, "value": json_value(f.value), "derived": json_value(f.derived),
                        "correct": f.correct,
@@ -126,7 +130,7 @@ def _all_diagnoses(q: QuestionReview) -> list[Diagnosis]:
     """Every diagnosis of a question, once: the claims' first explanations, lines, facts."""
     seen: dict[tuple, Diagnosis] = {}
     groups = [e for c in q.claims for e in c.explanations[:1]]
-    groups += [(line.diagnosis,) for line in q.lines if line.diagnosis]
+    groups += [(d,) for line in q.lines for d in (line.diagnosis, line.terms) if d is not None]
     groups += [e for f in q.facts for e in f.explanations[:1]]
     for e in groups:
         for d in e:

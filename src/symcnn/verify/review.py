@@ -18,8 +18,8 @@ from typing import Any
 
 from ..errors import KeyFileError
 from ..exam import Exam
-from ..steps import Answer, Solution
-from .arith import ArithError, LineCheck, agrees, decimals_of, evaluate, factors_dropped, is_sum, literals
+from ..steps import Answer, Solution, Step
+from .arith import ArithError, BinOp, LineCheck, Node, agrees, decimals_of, evaluate, factors_dropped, is_sum, literals
 from .diagnose import Diagnosis, Explanation, KeyClaim, Search, components, matches
 from .keyfile import KeyEntry, KeyFile, check_against
 from .slips import places, slip_code, variants
@@ -33,6 +33,7 @@ class LineReview:
     number: int  # 1-based among the question's lines
     check: LineCheck
     diagnosis: Diagnosis | None  # None: the line is right
+    terms: Diagnosis | None = None  # a sum whose terms are not all quantities of the derivation
 
     @property
     def ok(self) -> bool:
@@ -112,6 +113,53 @@ def diagnose_line(check: LineCheck, n: int) -> Diagnosis | None:
     return Diagnosis(code, f"line.{code}", base)
 
 
+def _first_sum(node: Node) -> Node | None:
+    if is_sum(node):
+        return node
+    for child in (getattr(node, "operand", None), getattr(node, "left", None), getattr(node, "right", None)):
+        found = _first_sum(child) if child is not None else None
+        if found is not None:
+            return found
+    return None
+
+
+def _addends(node: Node) -> list[Node]:
+    if isinstance(node, BinOp) and node.op == "+":
+        return _addends(node.left) + _addends(node.right)
+    return [node]
+
+
+def wrong_terms(check: LineCheck, n: int, answer: Answer) -> Diagnosis | None:
+    """In a sum, the terms that are no quantity of the derivation (and which one they stand for)."""
+    total = _first_sum(check.parts[0].node)
+    if total is None:
+        return None
+    known: dict[Any, Any] = {}
+    for st in answer.steps:
+        if isinstance(st.value, int):
+            known.setdefault(st.value, st.symbol)
+    terms = [evaluate(t) for t in _addends(total)]
+    unmatched = [t for t in terms if t not in known]
+    if not unmatched or len(unmatched) == len(terms):
+        return None
+    args = {"line": n, "terms": tuple(number(t) for t in unmatched)}
+    step = _standing_for(answer, terms, len(unmatched))
+    if step is None:
+        return Diagnosis("WRONG_TERM", "line.WRONG_TERM", args)
+    return Diagnosis("WRONG_TERM", "line.WRONG_TERM_FOR", {**args, "symbol": str(step.symbol), "right": step.value})
+
+
+def _standing_for(answer: Answer, terms: list[Fraction], unmatched: int) -> Step | None:
+    """The one step of the sum's own kind whose value no term gives, if exactly one term is off."""
+    if unmatched != 1:
+        return None
+    defined = {st.symbol: st for st in answer.steps}
+    summed = max(answer.steps, key=lambda st: sum(s in defined for s in st.values))  # the total of the parts
+    parts = [defined[s] for s in summed.values if s in defined]
+    missing = [st for st in parts if isinstance(st.value, int) and st.value and st.value not in terms]
+    return missing[0] if len(missing) == 1 else None
+
+
 def _agrees(node: Any, values: dict, written: Fraction, shown: int) -> bool:
     try:
         return agrees(evaluate(node, values), written, shown)
@@ -166,7 +214,8 @@ def review_question(search: Search, solution: Solution, entry: KeyEntry | None, 
         return QuestionReview(answer.id, "missing", answer, entry.component if entry else None, (), (), ())
     names = search.names.get(answer.id, ())
     derived = answer.value[names.index(entry.component)] if entry.component is not None else answer.value
-    lines = tuple(LineReview(i, c, diagnose_line(c, i)) for i, c in enumerate(entry.working, start=1))
+    lines = tuple(LineReview(i, c, diagnose_line(c, i), wrong_terms(c, i, answer))
+                  for i, c in enumerate(entry.working, start=1))
     fixes = corrections(lines)
     claims = []
     for value in entry.claims:

@@ -85,8 +85,9 @@ def question_latex(sh: Sheet, q: QuestionReview) -> str:
         lines = []
         for line in q.lines:
             lines.append(line_latex(line.check, sh.lang))
-            if line.diagnosis:
-                lines[-1] += r"\\ " + _diagnosis(sh, line.diagnosis)
+            for d in (line.diagnosis, line.terms):
+                if d is not None:
+                    lines[-1] += r"\\ " + _diagnosis(sh, d)
         out += ["", rf"\textbf{{{sh.say('verify.working')}:}}", *_items(lines)]
     if q.facts:
         facts = []
