@@ -161,3 +161,24 @@ def test_cli_csv_and_plot(tmp_path, capsys):
     lines = out.read_text().splitlines()
     assert len(lines) == 1 + 4 * 2 and lines[2].startswith("100,65,")
     assert fig.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, INT64_MAX), min_size=1, max_size=30), st.integers(0, 10**11), st.integers(0, 10**6))
+def test_wide_limbs_match_python_ints(xs, m, c):
+    from symcnn.wide import Wide
+
+    w = Wide.from_int64(np.array(xs, dtype=np.int64))
+    got = (w * m + c) * 3 + np.array(xs, dtype=np.int64)
+    assert got.tolist() == [(x * m + c) * 3 + x for x in xs]
+    assert format_rows([got], len(xs)) == "".join(f"{(x * m + c) * 3 + x}\n" for x in xs).encode()
+
+
+def test_wide_columns_are_not_python_objects(exam):
+    # the run's cost passes int64 near size 4,000 (100 epochs · 4,000 iterations · 128 · ~2e11)
+    sw = plan(exam, range(40_000, 40_010), range(40_000, 40_010), square=True)
+    (c,) = chunks(sw)
+    from symcnn.wide import Wide
+
+    assert isinstance(c.columns["run.macs"], Wide)
+    assert [int(v) for v in c.columns["run.macs"]] == [by_hand(n, n)["run.macs"] for n in range(40_000, 40_010)]

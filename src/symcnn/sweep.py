@@ -37,6 +37,8 @@ from .exam import Exam
 from .fileio import atomic_stream
 from .layers import Layer, hyperparameters, size
 from .network import Network
+from .wide import LIMIT as WIDE_LIMIT
+from .wide import Wide, WideUnsupported
 
 INT64_MAX = 2**63 - 1
 CHUNK = 1 << 14  # sizes per chunk: bounded memory whatever the sweep's length
@@ -116,6 +118,20 @@ class _BoundPass:
         return shape
 
 
+def _as_int64(v: Any) -> Any:
+    """An array argument of a call whose bound fits int64, as int64 (exactly: it fits)."""
+    if isinstance(v, Wide):
+        return np.array(v.tolist(), dtype=np.int64)
+    return v.astype(np.int64) if isinstance(v, np.ndarray) and v.dtype != np.int64 else v
+
+
+def _as_object(v: Any) -> Any:
+    """An array argument as Python ints."""
+    if isinstance(v, Wide):
+        return np.array(v.tolist(), dtype=object)
+    return v.astype(object) if isinstance(v, np.ndarray) and v.dtype != object else v
+
+
 class _ArrayPass:
     """Evaluates every call on arrays: int64 where the call's bound fits, Python ints otherwise."""
 
@@ -127,8 +143,15 @@ class _ArrayPass:
         return layer
 
     def __call__(self, key: str, fn: Callable[..., Any], *args: Any) -> Any:
-        dtype = np.int64 if self.peaks[key] <= INT64_MAX else object
-        return fn(*_map(args, lambda v: v.astype(dtype) if isinstance(v, np.ndarray) and v.dtype != dtype else v))
+        peak = self.peaks[key]
+        if peak <= INT64_MAX:
+            return fn(*_map(args, _as_int64))
+        if peak <= WIDE_LIMIT and not any(isinstance(v, np.ndarray) and v.dtype == object for v in _leaves(args)):
+            try:
+                return fn(*_map(args, lambda v: Wide.from_int64(v) if isinstance(v, np.ndarray) else v))
+            except WideUnsupported:
+                pass
+        return fn(*_map(args, _as_object))
 
     def positive(self, where: str, shape: tuple[Any, ...]) -> tuple[Any, ...]:
         """Mark rows with a non-positive dimension invalid and give them dimension 1."""
@@ -268,7 +291,7 @@ def evaluate_sizes(sw: Sweep, h: np.ndarray, w: np.ndarray, start: int = 0) -> C
     p = _ArrayPass(sw.peaks, len(h))
     cols = _walk(sw.exam, h, w, p)
     if not p.valid.all():
-        cols = {k: v[p.valid] if isinstance(v, np.ndarray) else v for k, v in cols.items()}
+        cols = {k: v[p.valid] if isinstance(v, (np.ndarray, Wide)) else v for k, v in cols.items()}
     return Chunk(start, len(h), int(p.valid.sum()), cols)
 
 
@@ -308,6 +331,10 @@ class _Field:
 def _field(col: Any, n: int) -> _Field:
     if isinstance(col, bytes):
         return _Field(col, len(col))
+    if isinstance(col, Wide):
+        groups, lengths = col.groups()
+        first = min(int(np.argmax(groups.any(axis=0))), groups.shape[1] - (int(lengths.max(initial=1)) + 3) // 4)
+        return _Field(_GROUPS.take(groups[:, first:]), lengths)
     if not isinstance(col, np.ndarray):
         raw = str(int(col)).encode()
         return _Field(raw, len(raw))
