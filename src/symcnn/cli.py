@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from pathlib import Path
 from typing import NoReturn, Sequence
 
 # command name → module under symcnn.commands; a new command is one entry
@@ -41,20 +42,47 @@ def build_parser() -> Parser:
     return parser
 
 
+def one_line(message: str, limit: int = 1000) -> str:
+    """A message as one printable line: control characters escaped, length bounded.
+
+    >>> one_line("a.toml: name must be text, got 'x'\\nnext")
+    "a.toml: name must be text, got 'x'\\\\nnext"
+    """
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message[: 4 * limit])
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; a SymcnnError is one line on stderr and exit status 2.
+
+    Any other exception is a bug in symcnn: it too becomes one line (naming where it
+    happened) and exit status 70, unless SYMCNN_DEBUG is set, which shows the traceback.
+    """
+    import os
+
     from .errors import SymcnnError
 
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args))
     except SymcnnError as e:
-        print(f"symcnn: error: {e}", file=sys.stderr)
+        print(f"symcnn: error: {one_line(str(e))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("symcnn: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as e:  # a bug: never a traceback for users, but say where
+        if os.environ.get("SYMCNN_DEBUG"):
+            raise
+        tb = e.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}" if tb else ""
+        print(one_line(f"symcnn: internal error{where}: {type(e).__name__}: {e}"
+                       " (please report it with the input; SYMCNN_DEBUG=1 shows the traceback)"), file=sys.stderr)
+        return 70
 
 
 def entry() -> None:

@@ -3,11 +3,15 @@
 Every error names the file, the field and the value, e.g.
 ``exam.toml: network.layers[2].stride must be an integer >= 1, got 0``.
 Nothing read here is ever evaluated as code: numbers come from tomllib, decimals are
-parsed by :class:`decimal.Decimal` and converted to exact fractions.
+parsed by :class:`decimal.Decimal` and converted to exact fractions. Files, strings,
+lists, numbers and networks are bounded (``MAX_*``), so no input can exhaust time,
+memory or the stack.
 """
 
 from __future__ import annotations
 
+import decimal
+import re
 import tomllib
 from decimal import Decimal
 from fractions import Fraction
@@ -18,12 +22,18 @@ from typing import Any, Callable
 from .conventions import convention
 from .errors import SpecError, SymcnnError
 from .exam import Dataset, Exam, Question, Softmax, Training
-from .layers import ACTIVATIONS, LAYER_TYPES, Layer
+from .fileio import read_text
+from .layers import ACTIVATIONS, LAYER_TYPES, Add, Concat, Layer
 from .network import Network, Node, evaluate
 
 LANGUAGES = ("vi", "en")
 MAX_SIZE = 2**64  # larger sizes are surely a typo
 MAX_TEXT = 200  # characters in a name, title or label
+MAX_ITEMS = 10_000  # items in a list (transforms, classes, layer numbers ...)
+MAX_LAYERS = 10_000  # layers in a network, block copies included
+MAX_DIGITS = 30  # significant digits of a decimal number
+MAX_EXPONENT = 30  # decimal numbers lie within 10^±MAX_EXPONENT (or are 0)
+MULTI_INPUT: tuple[type[Layer], ...] = (Add, Concat)  # layer types that read more than one input
 
 EMBEDDED = "seed_exam.toml"
 
@@ -37,24 +47,28 @@ def load_exam(path: str | Path | None = None) -> Exam:
     """Load and validate a spec file; ``None`` loads the embedded seed exam."""
     if path is None:
         return parse_exam(embedded_text(), "<embedded seed exam>")
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError(f"{p}: no such file") from None
-    except UnicodeDecodeError as e:
-        raise SpecError(f"{p}: not UTF-8 text ({e.reason} at byte {e.start})") from None
-    except OSError as e:
-        raise SpecError(f"{p}: cannot read ({e.strerror})") from None
-    return parse_exam(text, str(p))
+    return parse_exam(read_text(path, SpecError), str(path))
 
 
 def read_toml(text: str, source: str, error: type[SymcnnError] = SpecError) -> dict[str, Any]:
-    """Parse TOML, with decimals as exact :class:`Decimal`; a syntax error names the file."""
+    """Parse TOML, with decimals as exact :class:`Decimal`; a syntax error names the file.
+
+    >>> read_toml("a = " + "[" * 3000, "deep.toml")
+    Traceback (most recent call last):
+    symcnn.errors.SpecError: deep.toml: not valid TOML (nested too deeply)
+    """
     try:
         return tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as e:
         raise error(f"{source}: not valid TOML ({e})") from None
+    except RecursionError:
+        raise error(f"{source}: not valid TOML (nested too deeply)") from None
+    except (ValueError, ArithmeticError) as e:  # an integer of over 4300 digits, a decimal tomllib cannot read
+        raise error(f"{source}: not valid TOML ({_first_line(e)})") from None
+
+
+def _first_line(e: BaseException) -> str:
+    return (str(e).splitlines() or [type(e).__name__])[0][:200]
 
 
 class Table:
@@ -68,6 +82,7 @@ class Table:
         self.used: set[str] = set()
 
     def path(self, key: str) -> str:
+        key = key if _BARE.fullmatch(key) else _show(key)
         return f"{self.where}.{key}" if self.where else key
 
     def fail(self, field: str, why: str, value: Any = ..., error: type[SymcnnError] = SpecError) -> None:
@@ -110,12 +125,15 @@ class Table:
         value = self.raw(key, default)
         return check_number(value, self.path(key), self.source)
 
-    def list(self, key: str, item: Callable[[Any, str], Any], default: Any = ..., min_len: int = 0) -> tuple[Any, ...]:
+    def list(self, key: str, item: Callable[[Any, str], Any], default: Any = ..., min_len: int = 0,
+             max_len: int = MAX_ITEMS) -> tuple[Any, ...]:
         value = self.raw(key, default)
         if not isinstance(value, list):
             self.fail(self.path(key), "must be a list", value)
         if len(value) < min_len:
             self.fail(self.path(key), f"must have at least {min_len} item(s)", value)
+        if len(value) > max_len:
+            self.fail(self.path(key), f"must have at most {max_len} items", f"{len(value)} items")
         return tuple(item(v, f"{self.path(key)}[{i}]") for i, v in enumerate(value))
 
     def done(self) -> None:
@@ -126,13 +144,36 @@ class Table:
             self.fail(self.path(extra[0]), f"is not a known field (known here: {known})")
 
 
+_BARE = re.compile(r"[A-Za-z0-9_-]{1,60}")  # a key shown as is; any other is quoted
+
+
 def _show(value: Any) -> str:
-    text = repr(value) if isinstance(value, str) else str(value)
-    if isinstance(value, Decimal):
-        text = format(value, "f") if abs(value.adjusted()) < 30 else str(value)
-    if len(text) > 60:
-        text = text[:57] + "..."
-    return text
+    """A value as an error message quotes it: one line, at most 60 characters.
+
+    >>> _show("a\\nb"), _show(2**900), _show(Decimal("1e-999999"))
+    ("'a\\\\nb'", 'an integer of 271 digits', '1E-999999')
+    """
+    if isinstance(value, str):
+        text = repr(value[:60])
+    elif isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        text = f"an integer of {len(str(abs(value))) if value.bit_length() < 10_000 else 'thousands of'} digits"
+    elif isinstance(value, Decimal):
+        text = format(value, "f") if value.is_finite() and abs(value.adjusted()) < 30 else str(value)
+    elif isinstance(value, (list, dict)):
+        text = _show_container(value)
+    else:
+        text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _show_container(value: list[Any] | dict[str, Any]) -> str:
+    """A list or table shown through its first items only (it may be huge or deeply nested)."""
+    if isinstance(value, dict):
+        items = [f"{_show(k)}: {_show_container(v) if isinstance(v, (list, dict)) else _show(v)}"
+                 for k, v in list(value.items())[:4]]
+        return "{" + ", ".join(items) + (", ..." if len(value) > 4 else "") + "}"
+    items = ["[...]" if isinstance(v, (list, dict)) else _show(v) for v in value[:6]]
+    return "[" + ", ".join(items) + (", ..." if len(value) > 6 else "") + "]"
 
 
 def check_int(value: Any, field: str, source: str, minimum: int = 1, maximum: int = MAX_SIZE) -> int:
@@ -158,12 +199,20 @@ def check_str(value: Any, field: str, source: str, choices: tuple[str, ...] | No
 
 
 def check_number(value: Any, field: str, source: str) -> Fraction:
+    """An int or decimal as an exact fraction, bounded before any arithmetic touches it."""
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         raise SpecError(f"{source}: {field} must be a number, got {_show(value)}")
-    if isinstance(value, Decimal) and not value.is_finite():
-        raise SpecError(f"{source}: {field} must be a finite number, got {_show(value)}")
-    if abs(value) > 10**6:
-        raise SpecError(f"{source}: {field} must be at most 1000000 in size, got {_show(value)}")
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise SpecError(f"{source}: {field} must be a finite number, got {_show(value)}")
+        if value and not -MAX_EXPONENT <= value.adjusted() <= MAX_EXPONENT:
+            raise SpecError(f"{source}: {field} must lie within 1e±{MAX_EXPONENT} (or be 0), got {_show(value)}")
+        if len(value.as_tuple().digits) > MAX_DIGITS:
+            raise SpecError(f"{source}: {field} must have at most {MAX_DIGITS} significant digits,"
+                            f" got {_show(value)}")
+    with decimal.localcontext(decimal.Context(prec=MAX_DIGITS + MAX_EXPONENT + 2)):
+        if abs(value) > 10**6:
+            raise SpecError(f"{source}: {field} must be at most 1000000 in size, got {_show(value)}")
     return Fraction(value)
 
 
@@ -199,13 +248,23 @@ def _dataset(t: Table) -> Dataset:
         crop_width=t.int("crop_width"),
         channels=t.int("channels"),
         bytes_per_value=t.int("bytes_per_value", maximum=64),
-        transforms=t.list("transforms", lambda v, f: check_str(v, f, t.source), default=[]),
+        transforms=_distinct(t, "transforms", t.list("transforms", lambda v, f: check_str(v, f, t.source), default=[])),
         keep_originals=t.bool("keep_originals", True),
     )
     t.done()
     if not out.keep_originals and not out.transforms:
         t.fail(t.path("transforms"), "must list at least one transform when keep_originals is false", [])
     return out
+
+
+def _distinct(t: Table, key: str, items: tuple[str, ...]) -> tuple[str, ...]:
+    """The items, unless one is listed twice (a transform counted twice is a silent error)."""
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        if item in seen:
+            t.fail(f"{t.path(key)}[{i}]", "repeats an earlier item", item)
+        seen.add(item)
+    return items
 
 
 def _network(t: Table, dataset: Dataset) -> Network:
@@ -217,6 +276,8 @@ def _network(t: Table, dataset: Dataset) -> Network:
     raw = t.raw("layers")
     if not isinstance(raw, list) or not raw:
         t.fail(t.path("layers"), "must be a non-empty list of [[network.layers]] tables", raw)
+    if len(raw) > MAX_LAYERS:
+        t.fail(t.path("layers"), f"must have at most {MAX_LAYERS} layers", f"{len(raw)} layers")
     nodes: list[Node] = []
     names = {"input"}
     for i, item in enumerate(raw):
@@ -233,6 +294,8 @@ def _network(t: Table, dataset: Dataset) -> Network:
 
 
 def _layer(t: Table, i: int, names: set[str]) -> Node:
+    if i >= MAX_LAYERS:
+        t.fail(t.where, f"is one layer too many: a network has at most {MAX_LAYERS} layers")
     kind = t.str("type", choices=tuple(LAYER_TYPES))
     name = t.str("name", f"layer{i + 1}")
     if name in names:
@@ -242,6 +305,8 @@ def _layer(t: Table, i: int, names: set[str]) -> Node:
         if ref not in names:
             t.fail(f"{t.path('inputs')}[{j}]", "names no earlier layer", ref)
     cls = LAYER_TYPES[kind]
+    if len(inputs) > 1 and not issubclass(cls, MULTI_INPUT):
+        t.fail(t.path("inputs"), f"must name one layer: type {kind} reads a single input", list(inputs))
     kwargs: dict[str, Any] = {}
     for fname in _hyper_names(cls):
         lowest = 0 if fname == "padding" else 1
@@ -298,8 +363,7 @@ def _training(t: Table) -> Training:
 
 def _softmax(t: Table) -> Softmax:
     classes = t.list("classes", lambda v, f: check_str(v, f, t.source), min_len=2)
-    if len(set(classes)) != len(classes):
-        t.fail(t.path("classes"), "has a class twice", list(classes))
+    _distinct(t, "classes", classes)
     logits = t.list("logits", lambda v, f: check_number(v, f, t.source))
     if len(logits) != len(classes):
         t.fail(t.path("logits"), f"must have one value per class ({len(classes)})", len(logits))
@@ -314,6 +378,8 @@ def _questions(root: Table, source: str) -> tuple[Question, ...]:
     raw = root.raw("questions", [])
     if not isinstance(raw, list):
         root.fail("questions", "must be a list of [[questions]] tables", raw)
+    if len(raw) > MAX_ITEMS:
+        root.fail("questions", f"must have at most {MAX_ITEMS} questions", f"{len(raw)} questions")
     out: list[Question] = []
     seen: set[str] = set()
     for i, item in enumerate(raw):
