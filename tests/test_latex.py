@@ -30,6 +30,7 @@ PRINTED = [
     (A - B, {A: Decimal("5.1"), B: Decimal("0.87")}, "vi", r"5{,}1 - 0{,}87"),
     (A - B, {A: Decimal("5.1"), B: Decimal("-0.87")}, "en", r"5.1 - \left(-0.87\right)"),
     (A + B - 1, {A: 64, B: 256000}, "en", r"64 + 256{,}000 - 1"),  # constants last, as written by hand
+    (196608 * A + 33906, {}, "vi", r"196.608 \cdot a + 33.906"),  # constants in the language's format too
     (sympy.Add(*sympy.symbols("P_1:12")), {}, "en", " + ".join(f"P_{{{i}}}" for i in range(1, 12))),  # by index
     (sympy.Symbol("N_crop"), {}, "en", r"N_{\mathrm{crop}}"),
     (sympy.Symbol("delta_HG"), {}, "en", r"\delta_{\mathrm{HG}}"),

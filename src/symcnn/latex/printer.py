@@ -72,6 +72,10 @@ class SheetPrinter(LatexPrinter):
             return rf"{self._print(sympy.Symbol(base))}_{{\mathrm{{{word}}}}}"
         return super()._print_Symbol(expr, style=style)
 
+    def _print_Integer(self, expr: Any) -> str:
+        """An integer constant in the language's format too (``196{,}608 \\cdot H_{0}``)."""
+        return number_latex(int(expr), self._settings["lang"])
+
     def _terms(self, expr: Any) -> list[Any]:
         """A sum's terms in sympy's order, constants moved last (``B + N - 1``).
 
