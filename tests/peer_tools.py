@@ -46,11 +46,11 @@ def run_torchinfo(model: nn.Module, shape: tuple[int, ...]) -> Result:
 
 
 def run_fvcore(model: nn.Module, shape: tuple[int, ...]) -> Result:
-    from fvcore.nn import FlopCountAnalysis
+    with _quiet():  # importing fvcore scripts functions with the deprecated torch.jit.script
+        from fvcore.nn import FlopCountAnalysis
 
-    analysis = FlopCountAnalysis(model, torch.zeros(1, *shape))  # fvcore fails on meta tensors
-    analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
-    with _quiet():
+        analysis = FlopCountAnalysis(model, torch.zeros(1, *shape))  # fvcore fails on meta tensors
+        analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
         by_module, total = analysis.by_module(), analysis.total()
     return total, {name: by_module.get(name, 0) for name in _leaves(model).values()}
 
