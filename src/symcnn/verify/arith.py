@@ -22,6 +22,8 @@ from typing import Callable, Iterator, Union
 
 MAX_EXPONENT = 64
 MAX_LENGTH = 500
+MAX_DEPTH = 64  # nested parentheses and signs (the parser recurses)
+MAX_BITS = 4096  # a power's result: (9^64)^64^… must not exhaust time and memory
 
 OPERATORS = {"+": "+", "-": "-", "−": "-", "*": "*", "×": "*", "·": "*", "/": "/", "^": "^"}
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -86,7 +88,7 @@ def _frac(digits: str) -> Fraction:
 
 class _Parser:
     def __init__(self, text: str):
-        self.text, self.pos, self.count = text, 0, 0
+        self.text, self.pos, self.count, self.depth = text, 0, 0, 0
 
     def peek(self) -> str:
         while self.pos < len(self.text) and self.text[self.pos].isspace():
@@ -109,12 +111,18 @@ class _Parser:
         return self.binary(("*", "/"), self.unary)
 
     def unary(self) -> Node:
+        self.depth += 1  # every nesting (parentheses, signs, powers) passes here
+        if self.depth > MAX_DEPTH:
+            raise ArithError(f"nested more than {MAX_DEPTH} deep", self.pos)
         c = self.peek()
         if OPERATORS.get(c) in ("+", "-"):
             self.pos += 1
             inner = self.unary()
-            return Neg(inner) if OPERATORS[c] == "-" else inner
-        return self.power()
+            node: Node = Neg(inner) if OPERATORS[c] == "-" else inner
+        else:
+            node = self.power()
+        self.depth -= 1
+        return node
 
     def power(self) -> Node:
         base = self.atom()
@@ -161,6 +169,8 @@ def _apply(op: str, a: Fraction, b: Fraction) -> Fraction:
         raise ArithError("division by zero", 0)
     if op == "^" and (b.denominator != 1 or abs(b) > MAX_EXPONENT or (a == 0 and b < 0)):
         raise ArithError(f"exponent must be a whole number up to {MAX_EXPONENT}", 0)
+    if op == "^" and max(a.numerator.bit_length(), a.denominator.bit_length()) * abs(b) > MAX_BITS:
+        raise ArithError(f"power larger than 2^{MAX_BITS}", 0)
     return BINARY[op](a, b)
 
 

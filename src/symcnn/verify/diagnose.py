@@ -198,6 +198,14 @@ def binding(solution: Solution, qid: str, claim: Any, component: str | None) -> 
     return bound, {s: defining[s] for s in bound if s in defining}
 
 
+def _differing(claim: Any, right: Any) -> Any:
+    """What to quote of a claimed list of shapes: only the shapes that are wrong."""
+    if not (isinstance(claim, tuple) and claim and isinstance(claim[0], tuple)):
+        return claim
+    wrong = tuple(c for c, r in zip(claim, right) if c != r)
+    return wrong[0] if len(wrong) == 1 else wrong
+
+
 # --------------------------------------------------------------------------- the search
 
 
@@ -269,7 +277,7 @@ class Search:
                 if not matches(c.value, right, decimals):
                     bound, guards = binding(self.solution, earlier.id, c.value, c.component)
                     if set(bound) & mentioned:
-                        wrong.append((earlier.id, c.value, bound, guards))
+                        wrong.append((earlier.id, _differing(c.value, right), bound, guards))
             if wrong:
                 options.append([None, *wrong])
         combos = [tuple(c for c in combo if c is not None) for combo in itertools.product(*options)]

@@ -15,7 +15,7 @@ Errors name the file, the field and the value, e.g.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from importlib import resources
@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..errors import KeyFileError
+from ..fileio import read_text
 from ..spec import Table, _show, read_toml
 from .arith import ArithError, LineCheck, check_line, read_number
 
@@ -37,7 +38,7 @@ class KeyEntry:
     id: str
     claims: tuple[Claim, ...]
     working: tuple[LineCheck, ...] = ()
-    facts: Mapping[str, int | Decimal] = None  # type: ignore[assignment]
+    facts: Mapping[str, int | Decimal] = field(default_factory=dict)
     component: str | None = None
 
 
@@ -61,16 +62,7 @@ def load_key(path: str | Path | None = None) -> KeyFile:
     """Load a key file; ``None`` loads the embedded seed key."""
     if path is None:
         return parse_key(embedded_key_text(), "<embedded seed key>")
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise KeyFileError(f"{p}: no such file") from None
-    except UnicodeDecodeError as e:
-        raise KeyFileError(f"{p}: not UTF-8 text ({e.reason} at byte {e.start})") from None
-    except OSError as e:
-        raise KeyFileError(f"{p}: cannot read ({e.strerror})") from None
-    return parse_key(text, str(p))
+    return parse_key(read_text(path, KeyFileError), str(path))
 
 
 def parse_key(text: str, source: str) -> KeyFile:
