@@ -447,41 +447,34 @@ def csv_header(sw: Sweep) -> bytes:
     return (",".join(sw.columns) + "\n").encode()
 
 
-def _csv_chunk(sw: Sweep, start: int, chunk: int) -> tuple[bytes, int, int]:
+def _csv_chunk(sw: Sweep, start: int, chunk: int) -> tuple[bytes, Chunk]:
     c = evaluate_sizes(sw, *sw.sizes(start, min(start + chunk, sw.rows)), start=start)
     out = io.BytesIO()
     RowWriter(out).write(list(c.columns.values()), c.rows)
-    return out.getvalue(), c.rows, c.total
+    return out.getvalue(), c
 
 
-def write_csv(sw: Sweep, path: str | Path, progress: Callable[[int], None] | None = None,
+def write_csv(sw: Sweep, path: str | Path, observe: Callable[[Chunk], None] | None = None,
               workers: int = 2, chunk: int = CHUNK) -> int:
     """Stream the whole sweep to a CSV file (header row, then one row per valid size).
 
     ``workers`` threads evaluate and format chunks (numpy releases the GIL) while this
-    thread writes them in order; at most ``2 × workers`` chunks are in flight.
+    thread writes them in order and hands each chunk to ``observe``; at most
+    ``2 × workers`` chunks are in flight, so memory stays bounded.
     """
     from collections import deque
     from concurrent.futures import ThreadPoolExecutor
 
     written = 0
-    starts = iter(range(0, sw.rows, chunk))
     with atomic_stream(path) as f, ThreadPoolExecutor(max_workers=workers) as pool:
         f.write(csv_header(sw))
         pending: deque[Any] = deque()
-        for start in starts:
+        for start in range(0, sw.rows, chunk):
             pending.append(pool.submit(_csv_chunk, sw, start, chunk))
-            if len(pending) < 2 * workers:
-                continue
-            written += _drain(pending.popleft(), f, progress)
-        while pending:
-            written += _drain(pending.popleft(), f, progress)
+            while len(pending) >= 2 * workers or (pending and start + chunk >= sw.rows):
+                data, c = pending.popleft().result()
+                f.write(data)
+                written += c.rows
+                if observe:
+                    observe(c)
     return written
-
-
-def _drain(future: Any, f: Any, progress: Callable[[int], None] | None) -> int:
-    data, rows, total = future.result()
-    f.write(data)
-    if progress:
-        progress(total)
-    return rows

@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     from ..conventions import convention
     from ..scaling import smallest_valid
     from ..spec import load_exam
-    from ..sweep import RowWriter, atomic_stream, chunks, csv_header, plan
+    from ..sweep import chunks, plan, write_csv
 
     exam = load_exam(args.spec)
     lang = args.lang or exam.language
@@ -94,21 +94,22 @@ def run(args: argparse.Namespace) -> int:
     shown = ["H", "W", "params", f"cost.{conv}", "memory_bytes", f"batch.{conv}", f"run.{conv}"]
     table = _Table(shown)
     err = Console(stderr=True)
-    with atomic_stream(args.csv) if args.csv else _nothing() as csv:
-        rows = RowWriter(csv) if csv else None
-        if csv:
-            csv.write(csv_header(sw))
-        js = _JsonRows(sw, sys.stdout) if args.json else None
-        with _progress(err, sw.rows, text(lang, "sweep.progress")) as advance:
+    js = _JsonRows(sw, sys.stdout) if args.json else None
+    with _progress(err, sw.rows, text(lang, "sweep.progress")) as advance:
+
+        def observe(chunk: Any) -> None:
+            if js:
+                js.add(chunk)
+            table.add(chunk)
+            advance(chunk.total)
+
+        if args.csv:
+            write_csv(sw, args.csv, observe)
+        else:
             for chunk in chunks(sw):
-                if rows:
-                    rows.write(list(chunk.columns.values()), chunk.rows)
-                if js:
-                    js.add(chunk)
-                table.add(chunk)
-                advance(chunk.total)
-        if js:
-            js.close(valid)
+                observe(chunk)
+    if js:
+        js.close(valid)
     if args.plot:
         from ..plot import plot_sweep
         from ..sweep import sample
@@ -177,14 +178,6 @@ def _print_table(table: _Table, sw: Any, lang: str, conv: str, valid: Any) -> No
     console.print(out)
     console.print(text(lang, "sweep.smallest", square=valid.square, height=valid.height, width=valid.width))
     console.print(text(lang, "sweep.more"), style="dim")
-
-
-class _nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: Any) -> None:
-        return None
 
 
 def _progress(console: Any, total: int, label: str) -> Any:
