@@ -51,10 +51,9 @@ def load_target(name: str | None) -> Target:
 
 
 def load_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise SpecError(f"{path}: cannot read ({e})") from None
+    from .fileio import read_text
+
+    return read_text(path, SpecError)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SpecError
+from ..fileio import read_text
 from ..network import Network, Node, evaluate
 from ..spec import Table, _layer, check_int, read_toml
 
@@ -55,14 +56,10 @@ def load_model(name: str | Path) -> Model:
         text = resources.files(__name__).joinpath(f"{name}.toml").read_text(encoding="utf-8")
         return parse_model(text, f"<zoo {name}>", str(name))
     p = Path(name)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not p.exists():
         known = ", ".join(MODELS)
-        raise SpecError(f"{p}: no such file, and not a zoo model (known: {known})") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise SpecError(f"{p}: cannot read ({e})") from None
-    return parse_model(text, str(p), p.stem)
+        raise SpecError(f"{p}: no such file, and not a zoo model (known: {known})")
+    return parse_model(read_text(p, SpecError), str(p), p.stem)
 
 
 def parse_model(text: str, source: str, name: str) -> Model:
