@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
+from string import Formatter
 from typing import Any, Callable
 
 from ..catalogue import catalogue, text
@@ -48,14 +49,19 @@ class Sheet:
     def say(self, key: str, **args: Any) -> str:
         """Catalogue text for ``key`` with ``args`` filled in, escaped for LaTeX.
 
-        An argument wrapped in :class:`Raw` is LaTeX already and goes in unescaped.
+        An argument wrapped in :class:`Raw` is LaTeX already and goes in unescaped; the
+        template's text and every other argument are escaped separately.
         """
-        raw = {f"@@{i}@@": a.tex for i, a in enumerate(args.values()) if isinstance(a, Raw)}
-        slots = {name: f"@@{i}@@" if isinstance(a, Raw) else a for i, (name, a) in enumerate(args.items())}
-        out = escape(text(self.lang, key, **slots))
-        for slot, tex in raw.items():
-            out = out.replace(slot, tex)
-        return out
+        if not any(isinstance(a, Raw) for a in args.values()):
+            return escape(text(self.lang, key, **args))
+        template = catalogue(self.lang).get(key) or catalogue("en").get(key, key)
+        out = []
+        for literal, field, spec, _conversion in Formatter().parse(template):
+            out.append(escape(literal))
+            if field is not None:
+                value = Formatter().get_field(field, (), args)[0]
+                out.append(value.tex if isinstance(value, Raw) else escape(format(value, spec or "")))
+        return "".join(out)
 
     def number(self, value: Any) -> str:
         """A number as plain text in the language's format (for sentences)."""
