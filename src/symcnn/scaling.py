@@ -115,14 +115,15 @@ def growth(exam: Exam) -> tuple[Growth, ...]:
     axes, per_layer, input_values = _closed_forms(exam)
     t, b = exam.training, exam.inference_bytes
     its = t.iterations_per_epoch or rules.iterations(_samples(exam), t.batch_size)
-    sums: dict[str, Any] = defaultdict(lambda: sympy.Integer(0))
+    terms: dict[str, list[Any]] = defaultdict(list)  # one Add per total: += would be quadratic in depth
     drivers_of: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for name, q in per_layer.items():
         for key, value in q.items():
-            sums[key] += value
+            terms[key].append(value)
             drivers_of[key].append((_leading(value, axes)[2], name))
-    sums["activations"] += input_values
+    terms["activations"].append(input_values)
     drivers_of["activations"].append((_leading(input_values, axes)[2], "input"))
+    sums = {key: sympy.Add(*values) for key, values in terms.items()}
     totals = {"params": sums["params"], "activations": sums["activations"]}
     totals.update({f"cost.{c}": sums[f"cost.{c}"] for c in CONVENTIONS})
     totals["activation_bytes"] = rules.memory_bytes(sums["activations"], b)
