@@ -14,8 +14,10 @@ import warnings
 from collections import defaultdict
 from typing import Callable
 
-import torch
-from torch import nn
+import pytest
+
+torch = pytest.importorskip("torch", reason="torch is an optional extra; CI installs torch==2.13.0")
+nn = torch.nn
 
 Result = tuple[int, dict[str, int]]
 

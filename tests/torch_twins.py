@@ -7,8 +7,10 @@ already skipped when torch is missing.
 
 from __future__ import annotations
 
-import torch
-from torch import nn
+import pytest
+
+torch = pytest.importorskip("torch", reason="torch is an optional extra; CI installs torch==2.13.0")
+nn = torch.nn
 
 
 def exam_net(h: int = 128, w: int = 128) -> nn.Sequential:

@@ -80,7 +80,7 @@ def _conv(m: Any, shape: Shape) -> Layer:
                   dilation=_square(m.dilation, "dilation"), groups=m.groups, bias=m.bias is not None)
 
 
-def _pool(cls: type[Layer]) -> Callable[[Any, Shape], Layer]:
+def _pool(cls: type[MaxPool2d] | type[AvgPool2d]) -> Callable[[Any, Shape], Layer]:
     def convert(m: Any, shape: Shape) -> Layer:
         if _square(getattr(m, "dilation", 1), "dilation") != 1:
             raise _Unsupported("dilation other than 1")
@@ -256,6 +256,7 @@ def _trace(module: Any, x: Any) -> Imported:
     uses: dict[str, int] = {}
     out: Imported = []
     previous = "input"
+    convert: Any
     for n in gm.graph.nodes:
         meta = n.meta.get("tensor_meta")
         if n.op == "placeholder":
@@ -300,8 +301,8 @@ def _hooked(module: Any, x: Any) -> Imported:
     try:
         module(x)
     except Exception as e:
-        shape = "×".join(map(str, x.shape))
-        raise UnsupportedLayerError(f"PyTorch cannot run the module on a {shape} input: {e}") from None
+        dims = "×".join(map(str, x.shape))
+        raise UnsupportedLayerError(f"PyTorch cannot run the module on a {dims} input: {e}") from None
     finally:
         for hk in hooks:
             hk.remove()
