@@ -80,7 +80,7 @@ def parse_model(text: str, source: str, name: str) -> Model:
     nodes: list[Node] = []
     names = {"input"}
     for i, item in enumerate(items):
-        for where, table in _expand(Table(item, net.path(f"layers[{i}]"), source), blocks, nodes):
+        for where, table in _expand(Table(item, f"{net.path('layers')}[{i}]", source), blocks, nodes):
             node = _layer(Table(table, where, source), len(nodes), names)
             names.add(node.name)
             nodes.append(node)
