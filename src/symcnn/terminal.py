@@ -16,6 +16,7 @@ def _unit(lang: str, unit: str | None) -> str:
 
 def solution_table(solution: Solution, lang: str) -> Any:
     """A rich Table: step, formula, numbers substituted, value; the answer highlighted."""
+    from rich.markup import escape
     from rich.table import Table
 
     def value_cell(s: Step) -> str:
@@ -23,7 +24,7 @@ def solution_table(solution: Solution, lang: str) -> Any:
 
     steps = [s for a in solution.answers for s in a.steps + tuple(x for alt in a.alternatives for x in alt.steps)]
     widest = max((len(value_cell(s)) for s in steps), default=10)
-    table = Table(title=text(lang, "table.title", title=solution.exam.title), expand=True)
+    table = Table(title=escape(text(lang, "table.title", title=solution.exam.title)), expand=True)
     table.add_column(text(lang, "table.id"), style="bold", no_wrap=True)
     table.add_column(text(lang, "table.question"), ratio=2)
     table.add_column(text(lang, "table.formula"), ratio=3, style="cyan")
@@ -33,15 +34,15 @@ def solution_table(solution: Solution, lang: str) -> Any:
     def add_steps(rows: tuple[Step, ...], prefix: str = "") -> None:
         for s in rows:
             symbol, formula, substituted, _ = step_text(s, lang)
-            table.add_row("", f"[dim]{prefix}{text(lang, s.label, **s.args)}[/dim]", f"{symbol} = {formula}",
-                          f"= {substituted}", value_cell(s))
+            table.add_row("", f"[dim]{prefix}{escape(text(lang, s.label, **s.args))}[/dim]",
+                          escape(f"{symbol} = {formula}"), escape(f"= {substituted}"), value_cell(s))
 
     for a in solution.answers:
         table.add_section()
         heading = f"[bold]{text(lang, 'kind.' + a.kind)}[/bold]"
         if a.assumption:
             heading += f"\n[dim]({text(lang, a.assumption)})[/dim]"
-        table.add_row(a.id, heading, "", "", "")
+        table.add_row(escape(a.id), heading, "", "", "")
         add_steps(a.steps)
         answer = f"{value_text(a.value, lang)} {_unit(lang, a.unit)}".strip()
         table.add_row("", "", "", "", f"[bold reverse green]{answer}[/bold reverse green]")
@@ -54,6 +55,7 @@ def solution_table(solution: Solution, lang: str) -> Any:
 
 def print_solution(solution: Solution, lang: str) -> None:
     from rich.console import Console
+    from rich.markup import escape
 
     console = Console()
     conv = convention(solution.exam.convention)
@@ -61,4 +63,4 @@ def print_solution(solution: Solution, lang: str) -> None:
     console.print(text(lang, "table.convention", name=conv.name, description=conv.description))
     err = Console(stderr=True)
     for w in solution.warnings:
-        err.print(f"[yellow]{text(lang, 'table.warning')}:[/yellow] {w}", highlight=False)
+        err.print(f"[yellow]{text(lang, 'table.warning')}:[/yellow] {escape(w)}", highlight=False)

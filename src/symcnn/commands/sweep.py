@@ -160,13 +160,14 @@ class _JsonRows:
 
 def _print_table(table: _Table, sw: Any, lang: str, conv: str, valid: Any) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from ..catalogue import text
     from ..numbers import NUMBER_FORMATS
 
     fmt = NUMBER_FORMATS[lang]
-    out = Table(title=text(lang, "sweep.title", title=sw.exam.title, sizes=fmt.integer(sw.rows)))
+    out = Table(title=escape(text(lang, "sweep.title", title=sw.exam.title, sizes=fmt.integer(sw.rows))))
     for c in table.columns:
         out.add_column(text(lang, f"sweep.col.{c.split('.')[0]}", convention=conv), justify="right", overflow="fold")
     rows = table.head + (table.tail if table.seen > HEAD else [])

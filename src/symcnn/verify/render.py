@@ -64,9 +64,10 @@ def question_notes(q: QuestionReview, lang: str) -> list[str]:
 
 
 def review_table(review: Review, lang: str) -> Any:
+    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=text(lang, "verify.title", title=review.key.title or review.exam.title), expand=True)
+    table = Table(title=escape(text(lang, "verify.title", title=review.key.title or review.exam.title)), expand=True)
     for key, opts in (("id", {"style": "bold", "no_wrap": True}), ("verdict", {"ratio": 2}),
                       ("key", {"ratio": 3, "justify": "right"}), ("derived", {"ratio": 3, "justify": "right"}),
                       ("diagnosis", {"ratio": 6})):
@@ -81,10 +82,10 @@ def review_table(review: Review, lang: str) -> Any:
         claims = q.claims or (None,)
         for i, c in enumerate(claims):
             lines = claim_lines(q, c, lang) if c else ["—"]
-            table.add_row(q.id if i == 0 else "", verdict if i == 0 else "", lines[0], derived if i == 0 else "",
-                          "\n".join(lines[1:]).removeprefix("  → "))
+            table.add_row(escape(q.id) if i == 0 else "", verdict if i == 0 else "", escape(lines[0]),
+                          escape(derived) if i == 0 else "", escape("\n".join(lines[1:]).removeprefix("  → ")))
         for note in question_notes(q, lang):
-            table.add_row("", "", "", "", f"[dim]{note}[/dim]")
+            table.add_row("", "", "", "", f"[dim]{escape(note)}[/dim]")
     return table
 
 
