@@ -226,8 +226,8 @@ def border_losses(exam: Exam, max_period: int = 4096) -> tuple[BorderLoss, ...]:
     from .network import evaluate
 
     net = exam.network
-    windows = [(i, node.layer) for i, node in enumerate(net.nodes, start=1)
-               if {"kernel", "stride", "padding"} <= set(hyperparameters(node.layer))]
+    windows: list[tuple[int, Any]] = [(i, node.layer) for i, node in enumerate(net.nodes, start=1)
+                                      if {"kernel", "stride", "padding"} <= set(hyperparameters(node.layer))]
     span = 1
     for _, lay in windows:
         span = min(span * lay.stride, max_period)
@@ -240,8 +240,10 @@ def border_losses(exam: Exam, max_period: int = 4096) -> tuple[BorderLoss, ...]:
         src = net.sources(i)[0]
         n_in = cols["H" if src == 0 else f"{net.nodes[src - 1].name}.H"]
         period *= lay.stride
-        loss = border_loss(n_in, lay.kernel, lay.padding, lay.stride)
+        k = rules.dilated_kernel(lay.kernel, getattr(lay, "dilation", 1))
+        loss = border_loss(n_in, k, lay.padding, lay.stride)
         losing = () if period > max_period else tuple(sorted({h % period for h, x in zip(sizes, loss) if x}))
-        lost = tuple(border_loss(n, lay.kernel, lay.padding, lay.stride) for n in at_input[src][:2])
-        out.append(BorderLoss(net.nodes[i - 1].name, lay.stride, period, losing, lost))  # type: ignore[arg-type]
+        lost = (border_loss(at_input[src][0], k, lay.padding, lay.stride),
+                border_loss(at_input[src][1], k, lay.padding, lay.stride))
+        out.append(BorderLoss(net.nodes[i - 1].name, lay.stride, period, losing, lost))
     return tuple(out)

@@ -403,7 +403,7 @@ class RowWriter:
                     _put(buf, row, off - spill, groups.view(f"V{4 * groups.shape[1]}").reshape(n), n)
                 else:
                     _put(buf, row, off, _items(groups.view(np.uint8).reshape(n, -1)[:, spill:]), n)
-        self.stream.write(memoryview(buf))
+        self.stream.write(buf.data)
 
     def write(self, columns: list[Any], n: int) -> None:
         """Write n rows; ``columns`` holds arrays of n values or constants."""

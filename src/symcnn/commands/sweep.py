@@ -57,7 +57,9 @@ class _Table:
     """Keeps the first and last rows of a few columns (never the whole sweep)."""
 
     def __init__(self, columns: list[str]):
-        self.columns, self.head, self.tail, self.seen = columns, [], [], 0
+        self.columns, self.seen = columns, 0
+        self.head: list[list[int]] = []
+        self.tail: list[list[int]] = []
 
     def add(self, chunk: Any) -> None:
         def rows(a: int, b: int) -> list[list[int]]:
@@ -170,9 +172,8 @@ def _print_table(table: _Table, sw: Any, lang: str, conv: str, valid: Any) -> No
     out = Table(title=escape(text(lang, "sweep.title", title=sw.exam.title, sizes=fmt.integer(sw.rows))))
     for c in table.columns:
         out.add_column(text(lang, f"sweep.col.{c.split('.')[0]}", convention=conv), justify="right", overflow="fold")
-    rows = table.head + (table.tail if table.seen > HEAD else [])
-    if table.seen > HEAD + TAIL:
-        rows = table.head + [None] + table.tail  # type: ignore[list-item]
+    gap: list[list[int] | None] = [None] if table.seen > HEAD + TAIL else []  # None: the "…" row
+    rows = [*table.head, *gap, *table.tail]
     for r in rows:
         out.add_row(*(["…"] * len(table.columns) if r is None else [fmt.integer(v) for v in r]))
     console = Console()
