@@ -3,7 +3,8 @@
 Run: python benchmarks/sweep_bench.py [--sizes N] [--torch-sizes M] [--fvcore-sizes K]
 
 symcnn sweeps the exam network over N square sizes (1 … N, default 10^6), end to end:
-plan, exact evaluation of every column, and the streamed CSV file. PyTorch's
+plan, exact evaluation of every column, and the streamed CSV file (on disk, then in a
+RAM-backed folder, then with no file at all). The ratios use the on-disk run. PyTorch's
 FlopCounterMode runs the same network on meta tensors over M sizes spread over the same
 range (once counting the forward pass alone, once with building the sized model, since
 the dense layer's input grows with the image), and fvcore runs it on CPU tensors over K
@@ -21,17 +22,27 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 
-def bench_symcnn(n: int) -> tuple[float, int, int]:
+def bench_symcnn(n: int, folder: str | None = None) -> tuple[float, int, int]:
     from symcnn.spec import load_exam
     from symcnn.sweep import plan, write_csv
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
         out = Path(tmp) / "sweep.csv"
         start = time.perf_counter()
         sw = plan(load_exam(), range(1, n + 1), range(1, n + 1), square=True)
         rows = write_csv(sw, out)
         seconds = time.perf_counter() - start
         return seconds, rows, out.stat().st_size
+
+
+def bench_evaluation(n: int) -> float:
+    """Every column of every size, exactly, in memory (no file): the sweep without the CSV."""
+    from symcnn.spec import load_exam
+    from symcnn.sweep import chunks, plan
+
+    start = time.perf_counter()
+    sum(c.rows for c in chunks(plan(load_exam(), range(1, n + 1), range(1, n + 1), square=True)))
+    return time.perf_counter() - start
 
 
 def macs_at(sizes: list[int]) -> dict[int, int]:
@@ -90,10 +101,14 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, default=10**6)
     parser.add_argument("--torch-sizes", type=int, default=200)
     parser.add_argument("--fvcore-sizes", type=int, default=20)
+    parser.add_argument("--ram", default="/dev/shm", help="a RAM-backed folder for the second CSV run ('' to skip)")
     args = parser.parse_args()
 
     seconds, rows, size = bench_symcnn(args.sizes)
-    rates = {"symcnn sweep → CSV": (args.sizes, seconds, f"{rows:,} valid rows, {size / 1e6:,.0f} MB")}
+    rates = {"symcnn sweep → CSV": (args.sizes, seconds, f"{rows:,} valid rows, {size / 1e6:,.0f} MB, on disk")}
+    if args.ram and Path(args.ram).is_dir():
+        rates["symcnn sweep → CSV in RAM"] = (args.sizes, bench_symcnn(args.sizes, args.ram)[0], f"in {args.ram}")
+    rates["symcnn sweep, no file"] = (args.sizes, bench_evaluation(args.sizes), "every column, exact, in memory")
     step = max(1, args.sizes // args.torch_sizes)
     torch_sizes = list(range(15, args.sizes + 1, step))[: args.torch_sizes]
     counting, total, fcm = bench_flop_counter(torch_sizes)
@@ -110,7 +125,7 @@ def main() -> None:
     print("| method | sizes | seconds | sizes/s | symcnn × faster | note |")
     print("|---|---|---|---|---|---|")
     for name, (n, s, note) in rates.items():
-        ratio = "1" if name.startswith("symcnn") else f"{ours / (n / s):,.0f}"
+        ratio = "—" if name.startswith("symcnn") else f"{ours / (n / s):,.0f}"
         print(f"| {name} | {n:,} | {s:.2f} | {n / s:,.0f} | {ratio} | {note} |")
 
 
