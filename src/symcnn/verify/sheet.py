@@ -13,9 +13,7 @@ import sys
 from pathlib import Path
 
 from ..catalogue import LANGUAGES, text
-from ..errors import ToolMissingError
-from ..fileio import atomic_write
-from ..latex import compile_pdf, document, escape, number_latex, value_latex
+from ..latex import document, escape, number_latex, value_latex, write_document
 from ..latex.sheet import Sheet, answer_latex
 from .arith import LineCheck, Neg, Node, Num
 from .diagnose import Diagnosis, Explanation
@@ -139,13 +137,7 @@ def review_tex(review: Review, lang: str) -> str:
 
 def write_review(review: Review, lang: str, tex: str | Path, pdf: bool = False) -> list[Path]:
     """Write the review to ``tex`` and, with ``pdf``, compile it beside; return the paths."""
-    written = [atomic_write(tex, review_tex(review, lang))]
-    if pdf:
-        try:
-            written.append(compile_pdf(written[0]))
-        except ToolMissingError as e:
-            raise ToolMissingError(f"{written[0]} written, but no PDF: {e}") from None
-    return written
+    return write_document(tex, review_tex(review, lang), pdf)
 
 
 def report_path(lang: str, folder: Path = REPORTS) -> Path:
