@@ -19,6 +19,7 @@ from functools import cached_property
 from typing import Any, Iterator, Mapping
 
 from .errors import SpecError
+from .exact import expr
 from .layers import Layer, Num, Shape, size, symbolic
 
 
@@ -132,9 +133,9 @@ def derive(network: Network) -> NetworkFormulas:
                 layer=layer,
                 symbols=syms,
                 shape=formula,
-                weights=sympy.sympify(layer.weights(ins)),
-                biases=sympy.sympify(layer.biases(ins)),
-                counts={k: sympy.sympify(v) for k, v in layer.counts(ins, syms).items()},
+                weights=expr(layer.weights(ins)),
+                biases=expr(layer.biases(ins)),
+                counts={k: expr(v) for k, v in layer.counts(ins, syms).items()},
             )
         )
         shapes.append(syms)

@@ -17,6 +17,7 @@ import sympy
 from . import rules
 from .conventions import Convention
 from .errors import SpecError
+from .exact import expr
 from .exam import Exam, Question
 from .layers import size
 from .network import NetworkFormulas, NetworkNumbers, evaluate
@@ -37,10 +38,11 @@ def real(name: str) -> sympy.Symbol:
 def step(label: str, symbol: Any, formula: Any, values: Mapping[Any, Any], unit: str | None = None,
          **args: str) -> Step:
     """A step whose value is the formula evaluated at ``values`` (exactly)."""
-    formula = sympy.sympify(formula)
-    value = formula.xreplace({k: sympy.Integer(v) if isinstance(v, int) else v for k, v in values.items()})
+    formula = expr(formula)
+    used = {s: values[s] for s in _free(formula) if s in values}  # not all of ``values``: deep nets have many
+    value = formula.xreplace({k: sympy.Integer(v) if isinstance(v, int) else v for k, v in used.items()})
     value = int(value) if value.is_Integer else value
-    return Step(label, symbol, formula, {s: values[s] for s in _free(formula) if s in values}, value, unit, args)
+    return Step(label, symbol, formula, used, value, unit, args)
 
 
 def _free(expr: Any) -> list[Any]:

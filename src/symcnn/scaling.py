@@ -32,6 +32,7 @@ import sympy
 from . import rules
 from .conventions import CONVENTIONS
 from .errors import SpecError
+from .exact import expr
 from .exam import Exam
 from .layers import hyperparameters, size
 from .network import Network, derive
@@ -104,7 +105,7 @@ def _closed_forms(exam: Exam) -> tuple[tuple[Any, Any], dict[str, dict[str, Any]
     for lay in formulas.layers:
         q = {"params": lay.params, "activations": size(lay.symbols)}
         q.update({f"cost.{c.name}": c.cost(lay.counts) for c in CONVENTIONS.values()})
-        per_layer[lay.name] = {k: sympy.sympify(sympy.sympify(v).xreplace(fixed)) for k, v in q.items()}
+        per_layer[lay.name] = {k: expr(v).xreplace(fixed) for k, v in q.items()}
     return (h0, w0), per_layer, size(formulas.input_symbols).xreplace(fixed)
 
 

@@ -31,6 +31,7 @@ from typing import Any, Mapping, NamedTuple
 import sympy
 from sympy.printing.latex import LatexPrinter
 
+from ..exact import expr as as_expr
 from ..numbers import NUMBER_FORMATS
 from .escape import escape
 
@@ -109,7 +110,7 @@ class SheetPrinter(LatexPrinter):
         Joining the pieces' ``tex`` with spaces gives a formula equal in meaning to
         ``doprint(expr)``; a product's sum gets ``\\bigl( … \\bigr)`` so it can span lines.
         """
-        expr = sympy.sympify(expr)
+        expr = as_expr(expr)
         if expr.is_Add:
             return [Piece(t, _width(t)) for t in self._add_pieces(expr)]
         sums = [a for a in expr.args if a.is_Add] if expr.is_Mul else []

@@ -19,6 +19,7 @@ import sympy
 
 from ..conventions import Convention, convention
 from ..errors import SymcnnError
+from ..exact import expr
 from ..exam import Exam, Question
 from ..network import Network, derive, evaluate
 from ..questions import QUESTION_KINDS, Context
@@ -58,7 +59,7 @@ def solve_question(exam: Exam, conv: Convention, q: Question) -> Answer:
 
 
 def _number(x: Any) -> Any:
-    x = sympy.sympify(x)
+    x = expr(x)
     if x.is_Integer:
         return int(x)
     return Decimal(str(sympy.N(x, 40)))
