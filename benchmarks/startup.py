@@ -9,6 +9,7 @@ shows the median.
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import subprocess
 import sys
@@ -22,10 +23,14 @@ COMMANDS = {
 }
 
 
-def seconds(cmd: list[str]) -> float:
+def seconds(cmd: list[str]) -> tuple[float, float]:
+    """Wall-clock and CPU (user + system) seconds of one run; CPU barely moves with machine load."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
 def main() -> None:
@@ -36,17 +41,17 @@ def main() -> None:
     commands = dict(COMMANDS)
     for extra in args.extra:
         commands[f"symcnn {extra}"] = [sys.executable, "-m", "symcnn", *extra.split()]
-    times: dict[str, list[float]] = {label: [] for label in commands}
+    times: dict[str, list[tuple[float, float]]] = {label: [] for label in commands}
     for _ in range(args.runs):  # interleaved, so a burst of load hits every command alike
         for label, cmd in commands.items():
             times[label].append(seconds(cmd))
-    base = None
-    print("| command | median (s) | × import sympy |")
-    print("|---|---|---|")
+    base: tuple[float, float] | None = None
+    print("| command | median (s) | × import sympy | CPU (s) | CPU × import sympy |")
+    print("|---|---|---|---|---|")
     for label, runs in times.items():
-        t = statistics.median(runs)
-        base = base or t
-        print(f"| `{label}` | {t:.3f} | {t / base:.2f} |")
+        wall, cpu = (statistics.median(r[i] for r in runs) for i in (0, 1))
+        base = base or (wall, cpu)
+        print(f"| `{label}` | {wall:.3f} | {wall / base[0]:.2f} | {cpu:.3f} | {cpu / base[1]:.2f} |")
 
 
 if __name__ == "__main__":
