@@ -93,9 +93,17 @@ class Table:
         self.used.add(key)
         if key not in self.data:
             if default is ...:
-                self.fail(self.path(key), "is missing")
+                self.fail(self.path(key), "is missing" + self._misspelt(key))
             return default
         return self.data[key]
+
+    def _misspelt(self, key: str) -> str:
+        """A hint when an unread key looks like ``key`` misspelt (``kernal`` for ``kernel``)."""
+        import difflib
+
+        unread = [k for k in self.data if k not in self.used]
+        close = difflib.get_close_matches(key, unread, n=1, cutoff=0.75)
+        return f" (is {self.path(close[0])} a misspelling of it?)" if close else ""
 
     def table(self, key: str, default: Any = ...) -> "Table":
         value = self.raw(key, {} if default is ... else default)
