@@ -87,13 +87,13 @@ class NetworkFormulas:
     layers: tuple[LayerFormulas, ...]
     hyper_values: Mapping[Any, int]  # hyperparameter symbol → value from the spec
 
-    def closed_form(self, expr: Num) -> Num:
+    def closed_form(self, target: Num) -> Num:
         """Expand per-layer symbols into the input symbols (only on request: it nests)."""
         defs: dict[Any, Num] = {}
         for lay in self.layers:
             for sym, formula in lay.definitions.items():
                 defs[sym] = formula.xreplace(defs)
-        return expr.xreplace(defs) if hasattr(expr, "xreplace") else expr
+        return target.xreplace(defs) if hasattr(target, "xreplace") else target
 
 
 def shape_symbols(index: int, shape: Shape) -> Shape:
@@ -252,9 +252,9 @@ class SizeFormulas:
         """The named count of every layer that has it."""
         return [lay.counts[name] for lay in self.numbers.layers if name in lay.counts]
 
-    def expand(self, expr: Num) -> Num:
+    def expand(self, formula: Num) -> Num:
         """The closed form in H and W: every size symbol replaced by its nested formula."""
-        return expr.xreplace(self._closed_sizes) if hasattr(expr, "xreplace") else expr
+        return formula.xreplace(self._closed_sizes) if hasattr(formula, "xreplace") else formula
 
     @cached_property
     def _closed_sizes(self) -> dict[Any, Num]:
@@ -263,9 +263,9 @@ class SizeFormulas:
             closed[sym] = formula.xreplace(closed)
         return closed
 
-    def value(self, expr: Num, at: Mapping[Any, int]) -> int:
+    def value(self, formula: Num, at: Mapping[Any, int]) -> int:
         """A formula's number, given ``at(height, width)``."""
-        return int(expr.xreplace(at)) if hasattr(expr, "xreplace") else int(expr)
+        return int(formula.xreplace(at)) if hasattr(formula, "xreplace") else int(formula)
 
     def at(self, height: int, width: int) -> dict[Any, int]:
         """Symbol → number for every size symbol at this input size."""
