@@ -10,8 +10,13 @@ intermediate result. Every rule is a sum of products of non-negative values and 
 divisions by positive constants, so on valid sizes each intermediate is non-decreasing
 in the input size and its largest value is reached at the largest size (invalid rows
 have their non-positive dimensions replaced by 1, which keeps the same bound). A call
-whose bound fits in int64 runs on int64 arrays; any other call runs on object arrays of
-Python ints. Nothing is ever evaluated in floating point.
+whose bound fits in int64 runs on int64 arrays; a call just beyond (up to 10^32, only +
+and ×) runs on :class:`~symcnn.wide.Wide` int64 limbs; any other call runs on object
+arrays of Python ints. Nothing is ever evaluated in floating point.
+
+Output. :class:`RowWriter` writes rows of integers as text without a Python object per
+row; :func:`write_csv` streams a sweep through it to a file that appears only when
+complete, evaluating and formatting chunks on worker threads.
 
 >>> from symcnn.spec import load_exam
 >>> sw = plan(load_exam(), range(128, 131), range(128, 131), square=True)
@@ -241,7 +246,7 @@ class Sweep:
 
     @property
     def wide(self) -> tuple[str, ...]:
-        """Columns that need Python ints somewhere (their bound exceeds int64)."""
+        """Calls whose bound exceeds int64 (they run on Wide limbs or Python ints)."""
         return tuple(k for k, v in self.peaks.items() if v > INT64_MAX)
 
     def sizes(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
