@@ -103,18 +103,19 @@ class Branchy(nn.Module):
     def __init__(self):
         super().__init__()
         self.conv = nn.Conv2d(1, 2, 3)
+        self.relu = nn.ReLU()
         self.fc = nn.Linear(2 * 6 * 6, 3)
 
     def forward(self, x):
         x = self.conv(x)
         if x.sum() > -1e9:
-            x = torch.relu(x)
+            x = self.relu(x)
         return self.fc(x.view(x.size(0), -1))
 
 
 def test_untraceable_module_is_imported_from_hooks():
     net = from_torch(Branchy(), (1, 8, 8))
-    assert [n.name for n in net.nodes] == ["conv", "fc.flatten", "fc"]
+    assert [n.name for n in net.nodes] == ["conv", "relu", "fc.flatten", "fc"]
     assert evaluate(net).params == (9 * 2 + 2) + (72 * 3 + 3)  # conv 3·3·1·2 + 2, fc 72·3 + 3
 
 
@@ -175,3 +176,22 @@ def test_random_chains_round_trip(layers, hw, pool):
     numbers = evaluate(from_torch(model, (3, hw, hw)))
     assert {lay.name: lay.shape for lay in numbers.layers} == shapes
     assert numbers.params == params
+
+
+class BranchyResidual(Branchy):
+    """Untraceable and with a residual add: hooks cannot see the add."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv2 = nn.Conv2d(2, 2, 3, padding=1)
+
+    def forward(self, x):
+        x = self.conv(x)
+        if x.sum() > -1e9:
+            x = x + self.conv2(x)
+        return self.conv2(x)
+
+
+def test_untraceable_module_with_a_residual_is_refused_by_name():
+    with pytest.raises(UnsupportedLayerError, match=r"^conv2 \(Conv2d\): reads a tensor that no module before it"):
+        from_torch(BranchyResidual(), (1, 8, 8))

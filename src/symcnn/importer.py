@@ -293,11 +293,12 @@ def _trace(module: Any, x: Any) -> Imported:
 
 
 def _hooked(module: Any, x: Any) -> Imported:
-    """Forward hooks on the leaf modules: a chain in call order (no adds or concats)."""
-    calls: list[tuple[Any, Shape, Shape]] = []
+    """Forward hooks on the leaf modules: a chain in call order. Each module must read the
+    tensor the module before it returned (or a flattened view of it), so an add or a concat
+    between modules, which hooks cannot see, is refused rather than silently dropped."""
+    calls: list[tuple[Any, Any, Any]] = []  # (module, input tensor, output tensor), kept alive
     leaves = {m: name for name, m in module.named_modules() if not list(m.children())}
-    hooks = [m.register_forward_hook(lambda m, i, o: calls.append((m, _hwc(i[0].shape), _hwc(o.shape))))
-             for m in leaves]
+    hooks = [m.register_forward_hook(lambda m, i, o: calls.append((m, i[0], o))) for m in leaves]
     try:
         module(x)
     except Exception as e:
@@ -309,14 +310,16 @@ def _hooked(module: Any, x: Any) -> Imported:
     by_type = _module_converters()
     out: Imported = []
     uses: dict[str, int] = {}
-    shape: Shape = _hwc(x.shape)
-    for m, shape_in, shape_out in calls:
+    previous = x
+    for m, tensor_in, tensor_out in calls:
         name = leaves[m]
         uses[name] = uses.get(name, 0) + 1
         node_name = name if uses[name] == 1 else f"{name}#{uses[name]}"
         label = f"{name} ({type(m).__name__})"
-        if shape_in != shape:
-            if len(shape_in) == 1 and _numel(shape_in) == _numel(shape):
+        shape_in = _hwc(tensor_in.shape)
+        if tensor_in is not previous:
+            base = tensor_in._base  # a view (x.view(n, -1)) of the previous output is a flatten
+            if tensor_in.dim() == 2 and base is not None and (base is previous or base is previous._base):
                 out.append((Node(f"{node_name}.flatten", Flatten()), shape_in))
             else:
                 raise UnsupportedLayerError(f"{label}: reads a tensor that no module before it produced; without"
@@ -329,13 +332,6 @@ def _hooked(module: Any, x: Any) -> Imported:
         except _Unsupported as e:
             raise UnsupportedLayerError(f"{label}: {e}") from None
         if layer is not SKIP:
-            out.append((Node(node_name, layer), shape_out))
-        shape = shape_out
+            out.append((Node(node_name, layer), _hwc(tensor_out.shape)))
+        previous = tensor_out
     return out
-
-
-def _numel(shape: Shape) -> int:
-    n = 1
-    for d in shape:
-        n *= d
-    return n
