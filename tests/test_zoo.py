@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from symcnn.errors import SpecError
-from symcnn.network import closed_forms, evaluate
+from symcnn.network import closed_forms, derive, evaluate
 from symcnn.zoo import MODELS, load_model, parse_model
 
 # torchvision's model docs (REFERENCE.md §3): params and "GFLOPS" (= MACs) at 224×224
@@ -46,6 +46,17 @@ def test_closed_forms_in_h_and_w_equal_numbers_at_any_size(name):
         assert forms.value(forms.expand(forms.numbers.activations), at) == numbers.activations
         for lf, ln in zip(forms.numbers.layers, numbers.layers):
             assert tuple(forms.value(d, at) for d in lf.shape) == ln.shape, lf.name
+
+
+@pytest.mark.parametrize("name", ["resnet18", "mobilenet_v2"])
+def test_per_layer_symbols_substitute_to_the_numbers(name):
+    """derive(): every layer in its own symbols (k_5, H_4 …), substituted, equals evaluate()."""
+    net = load_model(name).network
+    formulas, numbers = derive(net), evaluate(net)
+    values = numbers.values(formulas)
+    for lf, ln in zip(formulas.layers, numbers.layers):
+        assert lf.params.xreplace(values) == ln.params, lf.name
+        assert {k: v.xreplace(values) for k, v in lf.counts.items()} == dict(ln.counts), lf.name
 
 
 def test_closed_form_is_in_h_and_w_only():
