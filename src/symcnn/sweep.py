@@ -15,8 +15,8 @@ and ×) runs on :class:`~symcnn.wide.Wide` int64 limbs; any other call runs on o
 arrays of Python ints. Nothing is ever evaluated in floating point.
 
 Output. :class:`RowWriter` writes rows of integers as text without a Python object per
-row; :func:`write_csv` streams a sweep through it to a file that appears only when
-complete, evaluating and formatting chunks on worker threads.
+row; :func:`write_csv` streams a sweep through it, chunk by chunk, to a file that
+appears only when complete.
 
 >>> from symcnn.spec import load_exam
 >>> sw = plan(load_exam(), range(128, 131), range(128, 131), square=True)
@@ -343,14 +343,17 @@ def _field(col: Any, n: int) -> _Field:
     if not isinstance(col, np.ndarray):
         raw = str(int(col)).encode()
         return _Field(raw, len(raw))
-    if col.dtype == object or (n and col.min() < 0):
+    lo, hi = (int(col.min()), int(col.max())) if n else (0, 0)
+    if col.dtype == object or lo < 0:
         mat = np.array([str(v) for v in col.tolist()] or [""], dtype="S").view(np.uint8).reshape(max(n, 1), -1)[:n]
         return _Field(mat, (mat != 0).sum(axis=1))
-    digits = len(str(int(col.max()))) if n else 1
-    lengths = np.ones(n, dtype=np.int64)
-    for k in range(1, digits):
+    fewest, most = len(str(lo)), len(str(hi))
+    if fewest == most:  # the usual case within a chunk: one width for every row
+        return _Field(_groups(col, most), most)
+    lengths = np.full(n, fewest, dtype=np.int64)
+    for k in range(fewest, most):
         lengths += col >= 10**k
-    return _Field(_groups(col, digits), lengths)
+    return _Field(_groups(col, most), lengths)
 
 
 def _groups(x: np.ndarray, width: int) -> np.ndarray:
@@ -452,34 +455,20 @@ def csv_header(sw: Sweep) -> bytes:
     return (",".join(sw.columns) + "\n").encode()
 
 
-def _csv_chunk(sw: Sweep, start: int, chunk: int) -> tuple[bytes, Chunk]:
-    c = evaluate_sizes(sw, *sw.sizes(start, min(start + chunk, sw.rows)), start=start)
-    out = io.BytesIO()
-    RowWriter(out).write(list(c.columns.values()), c.rows)
-    return out.getvalue(), c
-
-
-def write_csv(sw: Sweep, path: str | Path, observe: Callable[[Chunk], None] | None = None,
-              workers: int = 2, chunk: int = CHUNK) -> int:
+def write_csv(sw: Sweep, path: str | Path, observe: Callable[[Chunk], None] | None = None) -> int:
     """Stream the whole sweep to a CSV file (header row, then one row per valid size).
 
-    ``workers`` threads evaluate and format chunks (numpy releases the GIL) while this
-    thread writes them in order and hands each chunk to ``observe``; at most
-    ``2 × workers`` chunks are in flight, so memory stays bounded.
+    One chunk at a time is evaluated, formatted through one reused buffer and written,
+    then handed to ``observe``: memory stays bounded whatever the sweep's length.
+    (Worker threads were tried: copying chunks between threads cost more than they saved.)
     """
-    from collections import deque
-    from concurrent.futures import ThreadPoolExecutor
-
     written = 0
-    with atomic_stream(path) as f, ThreadPoolExecutor(max_workers=workers) as pool:
+    with atomic_stream(path) as f:
         f.write(csv_header(sw))
-        pending: deque[Any] = deque()
-        for start in range(0, sw.rows, chunk):
-            pending.append(pool.submit(_csv_chunk, sw, start, chunk))
-            while len(pending) >= 2 * workers or (pending and start + chunk >= sw.rows):
-                data, c = pending.popleft().result()
-                f.write(data)
-                written += c.rows
-                if observe:
-                    observe(c)
+        rows = RowWriter(f)
+        for c in chunks(sw):
+            rows.write(list(c.columns.values()), c.rows)
+            written += c.rows
+            if observe:
+                observe(c)
     return written
