@@ -132,7 +132,7 @@ def _instantiate(t: Table, args: dict[str, int], local: dict[Any, str], copy: st
         if key == "name":
             value = local[value]
         elif key == "inputs" and isinstance(value, list):
-            value = [local.get(v, v) for v in value]
+            value = [local.get(v, v) if isinstance(v, str) else v for v in value]  # others: rejected by _layer
         elif isinstance(value, str) and value.startswith("$"):
             if value[1:] not in args:
                 t.fail(f"{t.path(key)} (in {copy})", f"needs an argument the block use does not give (args: {', '.join(args) or 'none'})",
