@@ -12,10 +12,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from fuzz_toml import TEXT, TOMLISH, document, mutate, retune
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fuzz_toml import TEXT, TOMLISH, document, mutate, retune
 from symcnn.errors import SymcnnError
 from symcnn.spec import embedded_text, parse_exam
 
