@@ -104,29 +104,40 @@ def main() -> None:
     parser.add_argument("--ram", default="/dev/shm", help="a RAM-backed folder for the second CSV run ('' to skip)")
     args = parser.parse_args()
 
+    cpu = time.process_time()
     seconds, rows, size = bench_symcnn(args.sizes)
+    cpu_of = {"symcnn sweep → CSV": time.process_time() - cpu}
     rates = {"symcnn sweep → CSV": (args.sizes, seconds, f"{rows:,} valid rows, {size / 1e6:,.0f} MB, on disk")}
     if args.ram and Path(args.ram).is_dir():
+        cpu = time.process_time()
         rates["symcnn sweep → CSV in RAM"] = (args.sizes, bench_symcnn(args.sizes, args.ram)[0], f"in {args.ram}")
+        cpu_of["symcnn sweep → CSV in RAM"] = time.process_time() - cpu
+    cpu = time.process_time()
     rates["symcnn sweep, no file"] = (args.sizes, bench_evaluation(args.sizes), "every column, exact, in memory")
+    cpu_of["symcnn sweep, no file"] = time.process_time() - cpu
     step = max(1, args.sizes // args.torch_sizes)
     torch_sizes = list(range(15, args.sizes + 1, step))[: args.torch_sizes]
+    cpu = time.process_time()
     counting, total, fcm = bench_flop_counter(torch_sizes)
+    cpu_of["FlopCounterMode, meta (build + count)"] = time.process_time() - cpu
     rates["FlopCounterMode, meta (count only)"] = (len(torch_sizes), counting, "")
     rates["FlopCounterMode, meta (build + count)"] = (len(torch_sizes), total, "")
     small = list(range(15, 15 + args.fvcore_sizes))
+    cpu = time.process_time()
     fv_seconds, fv = bench_fvcore(small)
+    cpu_of["fvcore, CPU tensors"] = time.process_time() - cpu
     rates["fvcore, CPU tensors"] = (len(small), fv_seconds, f"sizes {small[0]}…{small[-1]}")
     expected = macs_at(sorted(set(torch_sizes) | set(small)))
     agree = all(fcm[n] == expected[n] for n in torch_sizes) and all(fv[n] == expected[n] for n in small)
 
     ours = args.sizes / seconds
     print(f"exam network; MACs of FlopCounterMode and fvcore equal symcnn's: {agree}\n")
-    print("| method | sizes | seconds | sizes/s | symcnn × faster | note |")
-    print("|---|---|---|---|---|---|")
+    print("| method | sizes | seconds | CPU seconds | sizes/s | symcnn × faster | note |")
+    print("|---|---|---|---|---|---|---|")
     for name, (n, s, note) in rates.items():
         ratio = "—" if name.startswith("symcnn") else f"{ours / (n / s):,.0f}"
-        print(f"| {name} | {n:,} | {s:.2f} | {n / s:,.0f} | {ratio} | {note} |")
+        used = f"{cpu_of[name]:.2f}" if name in cpu_of else "—"
+        print(f"| {name} | {n:,} | {s:.2f} | {used} | {n / s:,.0f} | {ratio} | {note} |")
 
 
 if __name__ == "__main__":
