@@ -2,6 +2,8 @@
 
 Each test imports a torch twin with ``from_torch`` (names kept), weighs every layer's
 counts with the tool's preset and compares with what the tool charged each module.
+The models: the exam network, ResNet-18, MobileNetV2 and an assorted model (dilation,
+groups, ceil_mode, native pool padding, sigmoid, dropout, concat, dense without bias).
 Then the twins are tied to the networks symcnn reads from specs: the exam network and
 the zoo's ResNet-18 and MobileNetV2. The tools are the ``peers`` extra (CI installs it);
 a missing one skips with a reason.
@@ -36,6 +38,7 @@ MODELS = {  # name → (twin factory, (C, H, W)); small inputs keep the suite qu
     "exam": (torch_twins.exam_net, (3, 128, 128)),
     "resnet18": (torch_twins.ResNet18, (3, 64, 64)),
     "mobilenet_v2": (torch_twins.MobileNetV2, (3, 64, 64)),
+    "assorted": (torch_twins.Assorted, (3, 21, 21)),
 }
 
 

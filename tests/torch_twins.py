@@ -113,3 +113,27 @@ def zeroed(factory, *args) -> nn.Module:
     for t in (*model.parameters(), *model.buffers()):
         t.data.zero_()
     return model
+
+
+class Assorted(nn.Module):
+    """Every other layer symcnn counts, as modules: dilation, groups, no bias, ceil_mode,
+    natively padded average pooling, sigmoid, tanh, dropout, a concat and a dense without bias."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Conv2d(3, 8, 3, padding=2, dilation=2)
+        self.b = nn.Conv2d(3, 4, 1, bias=False)
+        self.dw = nn.Conv2d(12, 12, 3, stride=2, groups=12)
+        self.bn = nn.BatchNorm2d(12)
+        self.sig = nn.Sigmoid()
+        self.pool = nn.MaxPool2d(3, 2, ceil_mode=True)
+        self.avg = nn.AvgPool2d(3, 2, padding=1, ceil_mode=True)
+        self.flat = nn.Flatten()
+        self.drop = nn.Dropout()
+        self.fc = nn.Linear(12 * 3 * 3, 10, bias=False)  # 21 → 21 → 10 → 5 (ceil) → 3 (ceil)
+        self.tanh = nn.Tanh()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = torch.cat([self.a(x), self.b(x)], dim=1)
+        y = self.avg(self.pool(self.sig(self.bn(self.dw(y)))))
+        return self.tanh(self.fc(self.drop(self.flat(y))))

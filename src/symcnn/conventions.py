@@ -5,7 +5,8 @@ A convention is data: a linear combination of the count names that layers report
 Each peer tool's preset lists, beside its weights, how the tool was called and the
 quirks the weights reproduce; every rule was re-measured against the installed tool
 (torch 2.13.0, eval mode, batch 1) and ``tests/test_peers.py`` checks each preset
-against its tool layer by layer on the exam network, ResNet-18 and MobileNetV2.
+against its tool layer by layer on the exam network, ResNet-18, MobileNetV2 and an
+assorted model (dilation, groups, ceil_mode, sigmoid, dropout, concat, no bias).
 
 All tools count per module call, so a fused activation (``activation = "relu"`` on a
 conv) costs what the tool charges its separate ``nn.ReLU``; a module used twice
