@@ -48,8 +48,10 @@ def _sizes(args: argparse.Namespace) -> tuple[range, range, bool]:
         raise SpecError("--size: give either --size or --height and --width, not both")
     if size is not None:
         return size, size, True
-    if height is None or width is None:
+    if height is None and width is None:
         raise SpecError("--size: missing (give --size A:B, or both --height A:B and --width A:B)")
+    if height is None or width is None:
+        raise SpecError(f"--{'width' if width is None else 'height'}: missing (a grid needs --height and --width)")
     return height, width, False
 
 
