@@ -242,6 +242,22 @@ def _describe(target: Any) -> str:
     return getattr(target, "__name__", None) or repr(target)
 
 
+def _unique(uses: dict[str, int], name: str) -> str:
+    """``name`` on its first call, then ``name#2``, ``name#3`` ... (a module called again)."""
+    uses[name] = uses.get(name, 0) + 1
+    return name if uses[name] == 1 else f"{name}#{uses[name]}"
+
+
+def _convert(label: str, convert: Any, *args: Any) -> Layer | None:
+    """Run a converter; a missing one or its reason for refusing becomes an error naming ``label``."""
+    if convert is None:
+        raise UnsupportedLayerError(f"{label}: symcnn has no layer for it")
+    try:
+        return convert(*args)
+    except _Unsupported as e:
+        raise UnsupportedLayerError(f"{label}: {e}") from None
+
+
 def _trace(module: Any, x: Any) -> Imported:
     """torch.fx: every op in the graph, edges and names kept."""
     from torch.fx import symbolic_trace
@@ -256,7 +272,6 @@ def _trace(module: Any, x: Any) -> Imported:
     uses: dict[str, int] = {}
     out: Imported = []
     previous = "input"
-    convert: Any
     for n in gm.graph.nodes:
         meta = n.meta.get("tensor_meta")
         if n.op == "placeholder":
@@ -268,20 +283,12 @@ def _trace(module: Any, x: Any) -> Imported:
         shape_in = shapes[sources[0]] if sources else shapes["input"]
         if n.op == "call_module":
             sub = modules[n.target]
-            label, convert = f"{n.target} ({type(sub).__name__})", by_type.get(type(sub))
-            args: tuple = (sub, shape_in)
-            uses[n.target] = uses.get(n.target, 0) + 1
-            node_name = n.target if uses[n.target] == 1 else f"{n.target}#{uses[n.target]}"
+            layer = _convert(f"{n.target} ({type(sub).__name__})", by_type.get(type(sub)), sub, shape_in)
+            node_name = _unique(uses, n.target)
         else:
-            key = n.target
-            label, convert = f"{n.name} ({_describe(key)})", by_function.get(key)
-            args, node_name = (n.args, n.kwargs, shape_in), n.name
-        if convert is None:
-            raise UnsupportedLayerError(f"{label}: symcnn has no layer for it")
-        try:
-            layer = convert(*args)
-        except _Unsupported as e:
-            raise UnsupportedLayerError(f"{label}: {e}") from None
+            layer = _convert(f"{n.name} ({_describe(n.target)})", by_function.get(n.target), n.args, n.kwargs,
+                             shape_in)
+            node_name = n.name
         if layer is SKIP:
             alias[n.name] = sources[0]
             continue
@@ -313,9 +320,7 @@ def _hooked(module: Any, x: Any) -> Imported:
     previous = x
     for m, tensor_in, tensor_out in calls:
         name = leaves[m]
-        uses[name] = uses.get(name, 0) + 1
-        node_name = name if uses[name] == 1 else f"{name}#{uses[name]}"
-        label = f"{name} ({type(m).__name__})"
+        node_name, label = _unique(uses, name), f"{name} ({type(m).__name__})"
         shape_in = _hwc(tensor_in.shape)
         if tensor_in is not previous:
             base = tensor_in._base  # a view (x.view(n, -1)) of the previous output is a flatten
@@ -324,13 +329,7 @@ def _hooked(module: Any, x: Any) -> Imported:
             else:
                 raise UnsupportedLayerError(f"{label}: reads a tensor that no module before it produced; without"
                                             " torch.fx, symcnn can import only a chain of modules")
-        convert = by_type.get(type(m))
-        if convert is None:
-            raise UnsupportedLayerError(f"{label}: symcnn has no layer for it")
-        try:
-            layer = convert(m, shape_in)
-        except _Unsupported as e:
-            raise UnsupportedLayerError(f"{label}: {e}") from None
+        layer = _convert(label, by_type.get(type(m)), m, shape_in)
         if layer is not SKIP:
             out.append((Node(node_name, layer), _hwc(tensor_out.shape)))
         previous = tensor_out
