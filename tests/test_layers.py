@@ -1,4 +1,4 @@
-"""The general layers: formulas vs independent integer implementations, and vs PyTorch."""
+"""The general layers: formulas vs independent integer implementations (PyTorch: test_layers_torch.py)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,14 @@ from symcnn.exact import expr
 from symcnn.layers import (
     AdaptiveAvgPool2d,
     Add,
+    AvgPool2d,
     BatchNorm2d,
     Concat,
     Conv2d,
     Dense,
     Dropout,
     GlobalAvgPool2d,
+    MaxPool2d,
     symbolic,
 )
 from symcnn.network import Network, Node, derive, evaluate
@@ -134,34 +136,6 @@ def test_merge_shape_errors(nodes, message):
         evaluate(Network((6, 6, 4), nodes))
 
 
-torch = pytest.importorskip("torch", reason="torch is an optional extra; CI installs torch==2.13.0")
-
-
-@given(**convs)
-@settings(max_examples=60, deadline=None)
-def test_grouped_dilated_conv_matches_torch(n, m, cg, fg, g, k, p, s, r, bias):
-    if r * (k - 1) + 1 > min(n, m) + 2 * p:
-        return
-    net = build_conv(n, m, cg, fg, g, k, p, s, r, bias)
-    conv = torch.nn.Conv2d(cg * g, fg * g, k, s, p, dilation=r, groups=g, bias=bias)
-    from torch.utils.flop_counter import FlopCounterMode
-
-    with FlopCounterMode(display=False) as counter:
-        y = conv(torch.zeros(1, cg * g, n, m))
-    lay = evaluate(net).layers[0]
-    assert lay.shape == (y.shape[2], y.shape[3], y.shape[1])
-    assert lay.params == sum(q.numel() for q in conv.parameters())
-    assert lay.counts["mac"] == counter.get_total_flops() // 2
-
-
-@given(h=st.integers(1, 30), w=st.integers(1, 30), o=st.integers(1, 9))
-@settings(max_examples=40, deadline=None)
-def test_adaptive_pool_matches_torch(h, w, o):
-    y = torch.nn.AdaptiveAvgPool2d(o)(torch.zeros(1, 2, h, w))
-    assert evaluate(Network((h, w, 2), (Node("a", AdaptiveAvgPool2d(output=o)),))).layers[0].shape == (
-        y.shape[2], y.shape[3], 2)
-
-
 def test_deep_residual_network_closed_forms_stay_flat():
     from symcnn.network import closed_forms
 
@@ -173,3 +147,37 @@ def test_deep_residual_network_closed_forms_stay_flat():
     assert forms.sizes == {}
     # by hand: each conv has 3·3·4·4 = 144 weights per position, 300 of them
     assert str(sum(forms.count("mac"))) == "43200*H*W"
+
+
+layers_any = st.one_of(
+    st.builds(Conv2d, kernel=st.integers(1, 4), filters=st.just(4), stride=st.integers(1, 2),
+              padding=st.integers(0, 2), dilation=st.integers(1, 2), groups=st.sampled_from([1, 2, 4]),
+              bias=st.booleans()),
+    st.builds(MaxPool2d, kernel=st.integers(2, 3), stride=st.integers(1, 2), padding=st.integers(0, 1),
+              ceil_mode=st.booleans()),
+    st.builds(AvgPool2d, kernel=st.integers(2, 3), stride=st.integers(1, 2), ceil_mode=st.booleans()),
+    st.just(BatchNorm2d()), st.just(Dropout()), st.just(Add()),
+)
+
+
+@given(layers=st.lists(layers_any, min_size=1, max_size=6), h=st.integers(8, 60), w=st.integers(8, 60))
+@settings(max_examples=60, deadline=None)
+def test_closed_forms_equal_numbers_for_random_networks(layers, h, w):
+    """Every layer's shape, parameters and counts in H and W equal evaluate() at a random size."""
+    from symcnn.network import closed_forms
+
+    nodes = []
+    for i, lay in enumerate(layers):  # an Add sums the previous layer with the one before it
+        inputs = (f"l{i - 1}", f"l{i - 2}" if i > 1 else "input") if isinstance(lay, Add) and i else ()
+        nodes.append(Node(f"l{i}", lay if inputs or not isinstance(lay, Add) else Dropout(), inputs))
+    net = Network((h, w, 4), tuple(nodes))
+    try:
+        numbers = evaluate(net)
+    except SpecError:
+        return  # a window too large or an Add of two sizes: the error path is tested above
+    forms = closed_forms(net)
+    at = forms.at(h, w)
+    for lf, ln in zip(forms.numbers.layers, numbers.layers):
+        assert tuple(forms.value(d, at) for d in lf.shape) == ln.shape
+        assert forms.value(lf.params, at) == ln.params
+        assert {k: forms.value(v, at) for k, v in lf.counts.items()} == dict(ln.counts)
