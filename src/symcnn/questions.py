@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import cached_property
 from typing import Any, Callable, Mapping
 
 import sympy
@@ -58,7 +59,7 @@ class Context:
     numbers: NetworkNumbers
     convention: Convention
 
-    @property
+    @cached_property  # read once per layer by some questions: computing it each time is quadratic
     def values(self) -> dict[Any, int]:
         return self.numbers.values(self.formulas)
 
