@@ -182,3 +182,24 @@ def test_wide_columns_are_not_python_objects(exam):
 
     assert isinstance(c.columns["run.macs"], Wide)
     assert [int(v) for v in c.columns["run.macs"]] == [by_hand(n, n)["run.macs"] for n in range(40_000, 40_010)]
+
+
+@pytest.mark.parametrize("name", ["resnet18", "mobilenet_v2"])
+def test_zoo_graph_sweep_equals_evaluate(exam, name):
+    # residual adds, concatenations, batch norms, depthwise convs: every total at every grid size
+    from symcnn.conventions import CONVENTIONS
+    from symcnn.zoo import load_model
+
+    net = load_model(name).network
+    sw = plan(dataclasses.replace(exam, network=net), range(190, 260, 33), range(150, 270, 59))
+    (c,) = chunks(sw)
+
+    def at(col, i):
+        return int(col[i]) if hasattr(col, "__len__") else int(col)
+
+    for i, (h, w) in enumerate(zip(c.columns["H"].tolist(), c.columns["W"].tolist())):
+        numbers = evaluate(net, (h, w, 3))
+        assert at(c.columns["params"], i) == numbers.params
+        assert at(c.columns["activations"], i) == numbers.activations
+        for conv in CONVENTIONS.values():
+            assert at(c.columns[f"cost.{conv.name}"], i) == sum(conv.cost(lay.counts) for lay in numbers.layers)
