@@ -22,6 +22,16 @@ POINTS = 40
 LARGEST = 2048  # largest square side plotted
 
 
+def _names(names: tuple[str, ...], most: int = 8) -> str:
+    """Layer names for one line of math: a deep network's hundreds would overflow TeX's dimensions.
+
+    >>> _names(tuple(f"c{i}" for i in range(1000)))
+    'c0, c1, c2, c3, c4, c5, …, c999'
+    """
+    shown = names if len(names) <= most else (*names[: most - 2], "…", names[-1])
+    return ", ".join(shown)
+
+
 def _growth_rows(sh: Any, conv: str) -> list[str]:
     keys = ("params", "activations", f"cost.{conv}", "memory_bytes", f"batch.{conv}", f"run.{conv}")
     totals = {g.key: g for g in growth(sh.solution.exam)}
@@ -33,7 +43,7 @@ def _growth_rows(sh: Any, conv: str) -> list[str]:
         rows.append(rf"{label} &= {lines[0]} \\")
         rows += [rf"&\quad {line} \\" for line in lines[1:]]
         rows.append(rf"&\approx {formula_latex(g.leading, lang=sh.lang)}"
-                    rf" \quad \text{{({sh.say('scaling.col.drivers')}: {escape(', '.join(g.drivers))})}} \\")
+                    rf" \quad \text{{({sh.say('scaling.col.drivers')}: {escape(_names(g.drivers))})}} \\")
     rows[-1] = rows[-1].removesuffix(r" \\")
     return rows
 
