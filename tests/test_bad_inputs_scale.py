@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
+import subprocess
 import sys
 
 import pytest
@@ -43,6 +45,12 @@ def deep(tmp_path_factory):
     return path, exam, solve(exam)
 
 
+@pytest.fixture(scope="module")
+def deep_tex(deep):
+    latex = pytest.importorskip("symcnn.latex.sheet", reason="the LaTeX sheet (issue 3)")
+    return latex.sheet_tex(deep[2], "en")
+
+
 def test_deep_network_derives_and_evaluates_exactly(deep):
     _, exam, solution = deep
     assert len(exam.network.nodes) == DEPTH
@@ -56,7 +64,7 @@ def test_deep_network_derives_and_evaluates_exactly(deep):
     assert sys.getrecursionlimit() <= 3000  # nobody raised the limit to get here
 
 
-def test_deep_network_renders_as_text_json_and_latex(deep, capsys):
+def test_deep_network_renders_as_text_json_and_latex(deep, deep_tex):
     from rich.console import Console
 
     from symcnn.jsonout import solution_json
@@ -68,9 +76,18 @@ def test_deep_network_renders_as_text_json_and_latex(deep, capsys):
     assert "relu997" in out.getvalue() and "conv996" in out.getvalue()
     answers = {a["id"]: a for a in json.loads(solution_json(solution))}
     assert answers["3a"]["value"] == solution.answer("3a").value
-    latex = pytest.importorskip("symcnn.latex.sheet", reason="the LaTeX sheet (issue 3)")
-    tex = latex.sheet_tex(solution, "en")
-    assert "relu997" in tex and tex.rstrip().endswith(r"\end{document}")
+    assert "relu997" in deep_tex and deep_tex.rstrip().endswith(r"\end{document}")
+
+
+@pytest.mark.skipif(not (shutil.which("pdflatex") and shutil.which("pdftotext")), reason="needs pdflatex and pdftotext")
+def test_deep_network_sheet_compiles(deep_tex, tmp_path):
+    """The 1,000-layer sheet compiles (hundreds of pages) and shows the last layers."""
+    from symcnn.latex import run_latex
+
+    pdf = tmp_path / "deep.pdf"
+    pdf.write_bytes(run_latex(deep_tex.encode("utf-8"), "deep.tex").pdf)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "relu997" in text and "conv996" in text
 
 
 def test_deep_network_sweeps_and_gives_formulas(deep, capsys):
