@@ -240,3 +240,32 @@ def test_exact_expr_refuses_text():
         with pytest.raises(TypeError, match="never parses text"):
             expr(text)
     assert expr(2**64) == 2**64
+
+
+# --------------------------------------------------------------------------- TeX itself, in case escaping ever failed
+
+
+def test_latex_runs_sandboxed():
+    compile_ = pytest.importorskip("symcnn.latex.compile", reason="the LaTeX sheet (issue 3)")
+    for command in compile_.ENGINES.values():
+        assert "-no-shell-escape" in command and "-interaction=nonstopmode" in command
+    assert 0 < compile_.TIMEOUT <= 300
+    env = compile_._environment()
+    assert env["openin_any"] == env["openout_any"] == "p"  # no reading or writing outside its folder
+
+
+@pytest.mark.skipif(not shutil.which("pdflatex"), reason="needs pdflatex")
+def test_raw_tex_cannot_run_commands_or_read_files():
+    """Unescaped TeX (what escaping prevents) still cannot touch a file, run a shell or read /etc/passwd."""
+    from symcnn.latex import LatexError, run_latex
+
+    marker = Path(tempfile.gettempdir()) / f"pwned_{secrets.token_hex(6)}"
+    shell = (r"\documentclass{article}\begin{document}\immediate\write18{touch " + str(marker) + "}"
+             r"\immediate\openout5=" + str(marker) + r".tex \immediate\write5{x}\immediate\closeout5 ok\end{document}")
+    try:
+        run_latex(shell.encode(), "shell.tex")
+    except LatexError:
+        pass  # refusing to compile is as good as compiling without running anything
+    assert not marker.exists() and not Path(f"{marker}.tex").exists()
+    with pytest.raises(LatexError, match="passwd|LaTeX failed"):
+        run_latex(rb"\documentclass{article}\begin{document}\input{/etc/passwd}\end{document}", "read.tex")
