@@ -124,6 +124,25 @@ def test_mutated_key_entries_review(seed_solution, data, qid):
         loads_or_one_line_error(lambda _text, _source: review(key, seed_solution), "")
 
 
+CLAIMS = st.one_of(
+    st.integers(-(2**1200), 2**1200),
+    st.decimals(allow_nan=False, allow_infinity=False),
+    st.from_regex(r"-?[0-9]{1,60}([.,][0-9]{1,45}){0,3}", fullmatch=True),
+)
+
+
+@fuzz(60)
+@given(qid=st.sampled_from(["1a", "2b", "3a", "3d", "3e"]), claim=CLAIMS)
+def test_hostile_claims_review(seed_solution, qid, claim):
+    """Claims of any size and precision: reviewed (rounded, compared, slips searched) or refused in one line."""
+    from symcnn.verify.review import review
+
+    entry = {"values": [claim], **({"component": "HG"} if qid == "3d" else {})}
+    key = loads_or_one_line_error(key_module.parse_key, document({"questions": {qid: entry}}))
+    if key is not None:
+        loads_or_one_line_error(lambda _text, _source: review(key, seed_solution), "")
+
+
 # --------------------------------------------------------------------------- zoo model specs
 
 zoo = pytest.importorskip("symcnn.zoo", reason="model specs come with the zoo (issue 6)")

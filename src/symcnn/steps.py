@@ -88,6 +88,9 @@ class Solution:
 
 def round_decimal(value: Any, decimals: int) -> Decimal:
     """Round half away from zero, as exams do: 0.125 → 0.13."""
-    from decimal import ROUND_HALF_UP
+    from decimal import ROUND_HALF_UP, localcontext
 
-    return Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    d = Decimal(str(value))
+    with localcontext() as ctx:  # enough digits for any (bounded) value: quantize never overflows
+        ctx.prec = max(ctx.prec, d.adjusted() + decimals + 3)
+        return d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)

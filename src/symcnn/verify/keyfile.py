@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Context, Decimal, localcontext
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
@@ -28,6 +28,9 @@ from ..spec import Table, _show, read_toml
 from .arith import ArithError, LineCheck, check_line, read_number
 
 EMBEDDED = "seed_key.toml"
+MAX_CLAIM_BITS = 1100  # claims are bounded so that rounding and comparing them stays exact and quick
+MAX_CLAIM_EXPONENT = 335  # 2^1100 ≈ 1.4e331
+MAX_CLAIM_DECIMALS = 30
 Claim = Any  # int | Decimal | tuple of claims
 
 
@@ -116,10 +119,16 @@ def _scalar(value: Any, field: str, t: _KeyTable) -> int | Decimal:
     if isinstance(value, bool):
         t.fail(field, "must be a number", value)
     if isinstance(value, int):
+        if value.bit_length() > MAX_CLAIM_BITS:
+            t.fail(field, f"must be below 2^{MAX_CLAIM_BITS} (no exam answer is larger)", value)
         return value
     if isinstance(value, Decimal):
         if not value.is_finite():
             t.fail(field, "must be a finite number", value)
+        if value and not -MAX_CLAIM_DECIMALS <= value.adjusted() <= MAX_CLAIM_EXPONENT:
+            t.fail(field, f"must lie within 1e-{MAX_CLAIM_DECIMALS} … 1e{MAX_CLAIM_EXPONENT} (or be 0)", value)
+        if len(value.as_tuple().digits) > 2 * MAX_CLAIM_DECIMALS:
+            t.fail(field, f"must have at most {2 * MAX_CLAIM_DECIMALS} significant digits", value)
         return value
     if isinstance(value, str):
         text = value.strip()
@@ -128,6 +137,8 @@ def _scalar(value: Any, field: str, t: _KeyTable) -> int | Decimal:
             number, decimals = read_number(text[1:] if negative else text)
         except ValueError:
             t.fail(field, "must be a number", value)
+        if decimals > MAX_CLAIM_DECIMALS or abs(number) >= 2**MAX_CLAIM_BITS:
+            t.fail(field, f"must be below 2^{MAX_CLAIM_BITS} with at most {MAX_CLAIM_DECIMALS} decimals", value)
         number = -number if negative else number
         return int(number) if decimals == 0 else _decimal(number, decimals)
     t.fail(field, "must be a number", value)
@@ -135,7 +146,8 @@ def _scalar(value: Any, field: str, t: _KeyTable) -> int | Decimal:
 
 
 def _decimal(x: Fraction, decimals: int) -> Decimal:
-    return (Decimal(x.numerator) / Decimal(x.denominator)).quantize(Decimal(1).scaleb(-decimals))
+    with localcontext(Context(prec=MAX_CLAIM_EXPONENT + 2 * MAX_CLAIM_DECIMALS)):  # exact within the bounds
+        return (Decimal(x.numerator) / Decimal(x.denominator)).quantize(Decimal(1).scaleb(-decimals))
 
 
 def claim(value: Any, field: str, t: _KeyTable) -> Claim:

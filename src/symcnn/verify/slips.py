@@ -9,9 +9,11 @@ keyed by the diagnosis code.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Callable, Iterator
+
+from ..steps import round_decimal
 
 POWERS = range(-9, 10)
 
@@ -30,7 +32,7 @@ def places(v: Any) -> int:
 
 def digits(x: Any, decimals: int) -> str:
     """The digits of |x| written with ``decimals`` places (no separators, no sign)."""
-    d = _dec(x).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP) if decimals else _dec(x)
+    d = round_decimal(_dec(x), decimals) if decimals else _dec(x)  # any size: no quantize overflow
     return format(abs(d), "f").replace(".", "") if decimals else format(abs(d.to_integral_value()), "f")
 
 
