@@ -194,13 +194,14 @@ def check_int(value: Any, field: str, source: str, minimum: int = 1, maximum: in
     return value
 
 
-def check_str(value: Any, field: str, source: str, choices: tuple[str, ...] | None = None) -> str:
+def check_str(value: Any, field: str, source: str, choices: tuple[str, ...] | None = None,
+              error: type[SymcnnError] = SpecError) -> str:
     if not isinstance(value, str):
-        raise SpecError(f"{source}: {field} must be a string, got {_show(value)}")
+        raise error(f"{source}: {field} must be a string, got {_show(value)}")
     if choices is not None and value not in choices:
-        raise SpecError(f"{source}: {field} must be one of {', '.join(choices)}, got {_show(value)}")
+        raise error(f"{source}: {field} must be one of {', '.join(choices)}, got {_show(value)}")
     if not value.strip() or len(value) > MAX_TEXT or not value.isprintable():
-        raise SpecError(
+        raise error(
             f"{source}: {field} must be printable text of 1 to {MAX_TEXT} characters, got {_show(value)}"
         )
     return value

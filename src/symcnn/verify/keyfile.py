@@ -24,7 +24,7 @@ from typing import Any, Mapping
 
 from ..errors import KeyFileError
 from ..fileio import read_text
-from ..spec import Table, _show, read_toml
+from ..spec import Table, _show, check_str, read_toml
 from .arith import ArithError, LineCheck, check_line, read_number
 
 EMBEDDED = "seed_key.toml"
@@ -72,6 +72,7 @@ def parse_key(text: str, source: str) -> KeyFile:
     root = _KeyTable(read_toml(text, source, KeyFileError), "", source)
     head = root.table("key", {})
     title = head.raw("title", "")
+    title = check_str(title, head.path("title"), source, error=KeyFileError) if title != "" else ""
     head.done()
     questions = root.table("questions", {})
     entries = {qid: _entry(_KeyTable(raw, f"questions.{qid}", source), qid) for qid, raw in questions.data.items()}
