@@ -22,7 +22,7 @@ def review():
 def test_committed_review_is_up_to_date(review, lang):
     committed = ROOT / report_path(lang)
     assert committed.read_text(encoding="utf-8") == review_tex(review, lang), (
-        f"{committed} is stale: run `python -m symcnn.verify.sheet` from the repository root")
+        f"{committed} is stale: run `python -m symcnn.latex.regenerate` from the repository root")
     assert committed.with_suffix(".pdf").is_file()
 
 

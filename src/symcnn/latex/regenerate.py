@@ -1,7 +1,8 @@
 """Regenerate the committed sheets: ``python -m symcnn.latex.regenerate [FOLDER]``.
 
-Writes ``solution_vi.tex``/``.pdf`` and ``solution_en.tex``/``.pdf`` for the embedded
-seed exam into FOLDER (default ``reports``). Run it from the repository root after
+Writes the seed exam's solution sheets (``solution_{vi,en}.tex``/``.pdf``) and the
+review of the seed key (``key_review_{vi,en}.tex``/``.pdf``) into FOLDER (default
+``reports``). Run it from the repository root after
 changing anything that shows on the sheet; tests fail while the committed .tex differs.
 """
 
@@ -28,9 +29,15 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     folder = Path(args[0]) if args else REPORTS
     folder.mkdir(parents=True, exist_ok=True)
+    from ..verify.sheet import report_path as review_path
+    from ..verify.sheet import seed_review, write_review
+
     solution = solve(load_exam())
+    review = seed_review()
     for lang in LANGUAGES:
         for path in write_sheet(solution, lang, report_path(lang, folder), pdf=True):
+            print(path)
+        for path in write_review(review, lang, review_path(lang, folder), pdf=True):
             print(path)
     return 0
 

@@ -4,23 +4,22 @@ Per question: the verdict, each value the key claims (✓ or ✗ with its diagno
 key's working lines as math (a wrong one with the value it should give), its stated
 facts, then the corrected working: the derivation, as on the solution sheet.
 
-Regenerate the committed reviews with ``python -m symcnn.verify.sheet [FOLDER]``.
+Regenerate the committed reviews with ``python -m symcnn.latex.regenerate [FOLDER]``.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-from ..catalogue import LANGUAGES, text
+from ..catalogue import text
 from ..latex import document, escape, number_latex, value_latex, write_document
+from ..latex.regenerate import REPORTS
 from ..latex.sheet import Sheet, answer_latex
 from .arith import LineCheck, Neg, Node, Num
 from .diagnose import Diagnosis, Explanation
 from .render import diagnosis_text
 from .review import QuestionReview, Review, number
 
-REPORTS = Path("reports")
 PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "^": 4}
 OPERATOR_TEX = {"+": "+", "-": "-", "*": r"\times", "/": "/"}
 
@@ -152,18 +151,3 @@ def seed_review() -> Review:
     from .review import review
 
     return review(load_key(), solve(load_exam()))
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    folder = Path(args[0]) if args else REPORTS
-    folder.mkdir(parents=True, exist_ok=True)
-    result = seed_review()
-    for lang in LANGUAGES:
-        for path in write_review(result, lang, report_path(lang, folder), pdf=True):
-            print(path)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
