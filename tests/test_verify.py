@@ -368,3 +368,16 @@ def test_wrong_term_in_a_sum_is_located(solution):
     d = q.lines[0].terms
     assert q.lines[0].ok and d.key == "line.WRONG_TERM_FOR"
     assert d.args["right"] == biggest and d.args["terms"] == (slip_digit(biggest),)
+
+
+@pytest.mark.parametrize("stated, originals", [(6, False), (5, True)])
+def test_explanations_agreeing_with_stated_facts_come_first(exam, solution, stated, originals):
+    # Factor 6 has two equally small readings here: 6 transforms without the originals, or
+    # 5 transforms plus the originals. The key's own fact (1b: t = ...) decides which comes first.
+    d = exam.dataset
+    names = d.transforms + tuple(f"extra {i}" for i in range(stated - len(d.transforms)))
+    wrong = perturbed(exam, dataset=replace(d, transforms=names, keep_originals=originals)).answer("3c").value
+    first = judge(solution, {"1b": {"values": [solution.answer("1b").value], "facts": {"t": stated}},
+                             "3c": {"values": [wrong]}})["3c"].claims[0].explanations[0]
+    assert [dg.code for dg in first] == ["AUG_FACTOR"]
+    assert first[0].args["transforms"] == stated and first[0].args["factor"] == 6

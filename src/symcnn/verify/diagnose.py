@@ -220,8 +220,11 @@ class KeyClaim:
 class Search:
     """Re-derivations of one exam under perturbations, cached and shared by every question."""
 
-    def __init__(self, exam: Exam, solution: Solution, key_claims: Mapping[str, tuple[KeyClaim, ...]]):
+    def __init__(self, exam: Exam, solution: Solution, key_claims: Mapping[str, tuple[KeyClaim, ...]],
+                 key_facts: Mapping[str, Mapping[str, Any]] | None = None):
         self.exam, self.solution, self.key_claims = exam, solution, key_claims
+        self.key_facts = key_facts or {}
+        self._stated: set[tuple] | None = None
         self.convention = convention(exam.convention)
         self.perturbations = [p for g in EXAM_GENERATORS for p in g(exam)]
         self.names = components(solution)
@@ -329,8 +332,29 @@ class Search:
                             slip = Diagnosis(code, f"value.{code}", {"right": value, "written": claim.value})
                             found.setdefault(_ident(diagnoses + (slip,)), diagnoses + (slip,))
             if found:
-                return tuple(found.values())[:MAX_EXPLANATIONS]
+                return self.rank(tuple(found.values()))[:MAX_EXPLANATIONS]
         return ()
+
+    def stated(self) -> set[tuple]:
+        """Single perturbations that reproduce a fact the key states anywhere (e.g. t = 6)."""
+        if self._stated is None:
+            self._stated = set()
+            questions = {q.id: q for q in self.exam.questions}
+            for qid, facts in self.key_facts.items():
+                base = self.answer((), questions[qid]) if qid in questions else None
+                if base is None:
+                    continue
+                derived = {str(s): v for st in base.steps for s, v in (*st.values.items(), (st.symbol, st.value))}
+                for name, value in facts.items():
+                    if name in derived and not matches(value, derived[name], None):
+                        for e in self.explain_fact(questions[qid], name, value):
+                            self._stated.update(_ident(e))
+        return self._stated
+
+    def rank(self, found: tuple[Explanation, ...]) -> tuple[Explanation, ...]:
+        """Equally small explanations, those agreeing with the key's own stated facts first."""
+        stated = self.stated()
+        return tuple(sorted(found, key=lambda e: -sum(i in stated for i in _ident(e))))
 
     def explain_fact(self, q: Question, name: str, value: Any) -> tuple[Explanation, ...]:
         """Single perturbations that make the derivation state ``name = value``."""

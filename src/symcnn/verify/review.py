@@ -251,7 +251,7 @@ def review(key: KeyFile, solution: Solution) -> Review:
     names = components(solution)
     check_against(key, solution, names)
     claims = {qid: tuple(KeyClaim(qid, e.component, c) for c in e.claims) for qid, e in key.entries.items()}
-    search = Search(solution.exam, solution, claims)
+    search = Search(solution.exam, solution, claims, {e.id: e.facts for e in key.entries.values()})
     questions = []
     for answer in solution.answers:
         try:
