@@ -154,6 +154,21 @@ def test_cli_json_and_errors(capsys, tmp_path):
     assert "invalid" in capsys.readouterr().err
 
 
+def test_columns_select_what_is_written(exam, tmp_path, capsys):
+    out = tmp_path / "torch.csv"
+    assert main(["sweep", "--size", "126:130", "--columns", "*.cost.torch,cost.torch", "--csv", str(out)]) == 0
+    rows = list(csv.reader(out.read_text().splitlines()))
+    layers = [n.name for n in exam.network.nodes]
+    assert rows[0] == ["H", "W", *[f"{n}.cost.torch" for n in layers], "cost.torch"]
+    cells = dict(zip(rows[0], rows[3]))  # size 128
+    assert int(cells["H"]) == 128
+    # FlopCounterMode: 2 per MAC of conv and dense layers, no bias, nothing else (by hand)
+    assert int(cells["cost.torch"]) == 2 * by_hand(128, 128)["cost.macs"]
+    assert int(cells["pool1.cost.torch"]) == 0
+    assert main(["sweep", "--size", "126:130", "--columns", "cost.nope", "--csv", str(tmp_path / "x.csv")]) == 2
+    assert "--columns: 'cost.nope'" in capsys.readouterr().err and not (tmp_path / "x.csv").exists()
+
+
 def test_cli_csv_and_plot(tmp_path, capsys):
     pytest.importorskip("matplotlib", reason="--plot needs the plot extra (matplotlib)")
     out, fig = tmp_path / "s.csv", tmp_path / "s.png"

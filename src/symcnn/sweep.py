@@ -291,6 +291,24 @@ def plan(exam: Exam, heights: range, widths: range, square: bool = False) -> Swe
     return Sweep(exam, heights, widths, square, bound.peaks, tuple(cols))
 
 
+def select(sw: Sweep, patterns: str, option: str = "--columns") -> Sweep:
+    """The sweep writing only the columns matching comma-separated globs (H and W always first).
+
+    >>> from symcnn.spec import load_exam
+    >>> select(plan(load_exam(), range(20, 30), range(20, 30), True), "cost.macs,fc*.N").columns
+    ('H', 'W', 'fc1.N', 'fc2.N', 'cost.macs')
+    """
+    from fnmatch import fnmatchcase
+
+    globs = [g.strip() for g in patterns.split(",")]
+    for g in globs:
+        if not g or not any(fnmatchcase(c, g) for c in sw.columns):
+            raise SpecError(f"{option}: {g!r} matches no column (names like H, conv1.H, conv1.cost.macs, "
+                            f"cost.flops, memory_bytes, run.macs)")
+    keep = tuple(c for c in sw.columns if c in ("H", "W") or any(fnmatchcase(c, g) for g in globs))
+    return dataclasses.replace(sw, columns=keep)
+
+
 def evaluate_sizes(sw: Sweep, h: np.ndarray, w: np.ndarray, start: int = 0) -> Chunk:
     """Every column at the sizes ``h[i] × w[i]``, keeping only the valid rows."""
     p = _ArrayPass(sw.peaks, len(h))
@@ -467,7 +485,7 @@ def write_csv(sw: Sweep, path: str | Path, observe: Callable[[Chunk], None] | No
         f.write(csv_header(sw))
         rows = RowWriter(f)
         for c in chunks(sw):
-            rows.write(list(c.columns.values()), c.rows)
+            rows.write([c.columns[k] for k in sw.columns], c.rows)
             written += c.rows
             if observe:
                 observe(c)

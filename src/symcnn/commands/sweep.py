@@ -17,6 +17,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--height", metavar="A:B[:STEP]", help="input heights (grid with --width)")
     p.add_argument("--width", metavar="A:B[:STEP]", help="input widths (grid with --height)")
     p.add_argument("--csv", metavar="FILE", help="write every column of every size to FILE (streamed)")
+    p.add_argument("--columns", metavar="GLOB[,GLOB]",
+                   help="write only these columns to the CSV and JSON, e.g. 'cost.*,*.cost.torch' (H, W always)")
     p.add_argument("--json", action="store_true", help="print every row as JSON instead of the table")
     p.add_argument("--plot", metavar="FILE", help="log–log plot of cost against pixels (.png or .pdf)")
     p.add_argument("--convention", help="cost convention of the table and plot (default: the spec's)")
@@ -83,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     from ..conventions import convention
     from ..scaling import smallest_valid
     from ..spec import load_exam
-    from ..sweep import chunks, plan, write_csv
+    from ..sweep import chunks, plan, select, write_csv
 
     exam = load_exam(args.spec)
     lang = args.lang or exam.language
@@ -94,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
 
         check_path(args.plot)
     sw = plan(exam, heights, widths, square)
+    if args.columns is not None:
+        sw = select(sw, args.columns)
     valid = smallest_valid(exam.network)
     shown = ["H", "W", "params", f"cost.{conv}", "memory_bytes", f"batch.{conv}", f"run.{conv}"]
     table = _Table(shown)
@@ -142,10 +146,10 @@ class _JsonRows:
         self.out.write(b'{"columns": ' + json.dumps(list(sw.columns)).encode() + b', "rows": [')
         self.first = RowWriter(self.out, end=b"]", start=b"\n[")
         self.rest = RowWriter(self.out, end=b"]", start=b",\n[")
-        self.count, self.sizes = 0, sw.rows
+        self.names, self.count, self.sizes = sw.columns, 0, sw.rows
 
     def add(self, chunk: Any) -> None:
-        cols = list(chunk.columns.values())
+        cols = [chunk.columns[k] for k in self.names]
         if chunk.rows and not self.count:
             self.first.write([c[:1] if hasattr(c, "__len__") else c for c in cols], 1)
             cols, n = [c[1:] if hasattr(c, "__len__") else c for c in cols], chunk.rows - 1
