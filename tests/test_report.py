@@ -99,7 +99,7 @@ def test_text_report_has_table_totals_formulas_and_comparison(capsys):
     assert out.startswith("MobileNetV2: input 224 × 224 × 3, cost as macs (MAC)")
     total = next(line for line in out.splitlines() if line.strip().startswith("total"))
     assert "3,504,872" in total and "300,774,272" in total  # torchvision's published figures
-    assert "cost (macs) = " in out and "H_1 = " in out
+    assert "cost (macs) = " in out and "H₁ = " in out
     assert "ptflops counts relu6 ×1 where macs counts ×0" in out
     table = out.split("\n\n")[1].splitlines()
 

@@ -33,7 +33,7 @@ def solution_table(solution: Solution, lang: str) -> Any:
 
     def add_steps(rows: tuple[Step, ...], prefix: str = "") -> None:
         for s in rows:
-            symbol, formula, substituted, _ = step_text(s, lang)
+            symbol, formula, substituted, _ = step_text(s, lang, unicode=True)
             table.add_row("", f"[dim]{prefix}{escape(text(lang, s.label, **s.args))}[/dim]",
                           escape(f"{symbol} = {formula}"), escape(f"= {substituted}"), value_cell(s))
 

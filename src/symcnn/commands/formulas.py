@@ -53,11 +53,11 @@ def print_scaling(title: str, totals: tuple, valid: object, losses: tuple, lang:
     for key in ("total", "leading", "order", "drivers"):
         table.add_column(text(lang, f"scaling.col.{key}"))
     for g in totals:
-        table.add_row(*(escape(c) for c in (g.key, formula_text(g.leading), formula_text(g.order), ", ".join(g.drivers))))
+        table.add_row(*(escape(c) for c in (g.key, formula_text(g.leading, unicode=True), formula_text(g.order, unicode=True), ", ".join(g.drivers))))
     console.print(table)
     console.print(text(lang, "scaling.col.formula"), style="bold")
     for g in totals:
-        console.print(escape(f"{g.key} = {formula_text(g.exact)}"), highlight=False, soft_wrap=True)
+        console.print(escape(f"{g.key} = {formula_text(g.exact, unicode=True)}"), highlight=False, soft_wrap=True)
     console.print(text(lang, "scaling.definition"), style="dim")
     console.print(text(lang, "sweep.smallest", **valid.__dict__))  # type: ignore[attr-defined]
     loss = Table(title=text(lang, "scaling.loss.title"))

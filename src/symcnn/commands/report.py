@@ -95,11 +95,11 @@ def formula_lines(report: "Report", lang: str) -> list[tuple[str, str]]:
     cost = f"{text(lang, 'report.cost').lower()} ({report.convention.name})"
     named = {"params": text(lang, "report.params").lower(), "cost": cost,
              "activations": text(lang, "report.activations").lower()}
-    rows = [(formula_text(s), formula_text(v)) for s, v in f.sizes.items()]
-    rows.append((text(lang, "report.output"), " × ".join(formula_text(d) for d in f.output)))
-    rows += [(named[k], formula_text(getattr(f, k))) for k in named]
+    rows = [(formula_text(s, unicode=True), formula_text(v, unicode=True)) for s, v in f.sizes.items()]
+    rows.append((text(lang, "report.output"), " × ".join(formula_text(d, unicode=True) for d in f.output)))
+    rows += [(named[k], formula_text(getattr(f, k), unicode=True)) for k in named]
     if f.sizes:
-        rows += [(f"{named[k]}, {text(lang, 'report.closed')}", formula_text(v)) for k, v in f.closed.items()
+        rows += [(f"{named[k]}, {text(lang, 'report.closed')}", formula_text(v, unicode=True)) for k, v in f.closed.items()
                  if v != getattr(f, k)]
     return rows
 
