@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from . import rules
+from .errors import Notice
 
 Num = Any  # an int, or a sympy expression
 Shape = tuple[Num, ...]
@@ -107,7 +108,8 @@ class Layer:
         """Why this layer cannot be applied to these (numeric) input shapes; empty if it can."""
         return []
 
-    def warnings(self) -> list[str]:
+    def warnings(self) -> list[Notice]:
+        """Notices about this layer; the network adds the layer's label as ``{layer}``."""
         return []
 
 
@@ -212,13 +214,9 @@ class _Pool2d(Layer):
     def problems(self, inputs: tuple[Shape, ...]) -> list[str]:
         return _window_problems(self, inputs[0], self.kernel)
 
-    def warnings(self) -> list[str]:
-        if 2 * self.padding > self.kernel:
-            return [
-                f"padding {self.padding} is more than half the kernel {self.kernel}; the formula"
-                " still applies, but PyTorch refuses this pooling layer at forward time"
-                " (\"pad should be at most half of effective kernel size\")"
-            ]
+    def warnings(self) -> list[Notice]:
+        if 2 * self.padding > self.kernel:  # PyTorch refuses it at forward time (REFERENCE.md §2)
+            return [Notice("warning.pool_padding", (("padding", self.padding), ("kernel", self.kernel)))]
         return []
 
 

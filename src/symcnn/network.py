@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Iterator, Mapping
 
-from .errors import SpecError
+from .errors import Notice, SpecError
 from .exact import expr
 from .layers import Layer, Num, Shape, size, symbolic
 
@@ -172,7 +172,7 @@ class NetworkNumbers:
 
     input_shape: tuple[int, int, int]
     layers: tuple[LayerNumbers, ...]
-    warnings: tuple[str, ...] = field(default=())
+    warnings: tuple[Notice, ...] = field(default=())
 
     @property
     def params(self) -> int:
@@ -207,12 +207,12 @@ def evaluate(network: Network, input_shape: tuple[int, int, int] | None = None) 
     shape_in = tuple(input_shape or network.input_shape)
     shapes: list[Shape] = [shape_in]
     layers: list[LayerNumbers] = []
-    warnings: list[str] = []
+    warnings: list[Notice] = []
     for i, node in enumerate(network.nodes, start=1):
         ins = tuple(shapes[j] for j in network.sources(i))
         for problem in node.layer.problems(ins):
             raise SpecError(f"{layer_label(network, i)}: {problem} (input {_fmt(ins[0])})")
-        warnings.extend(f"{layer_label(network, i)}: {w}" for w in node.layer.warnings())
+        warnings.extend(Notice(w.key, (("layer", layer_label(network, i)), *w.args)) for w in node.layer.warnings())
         out = tuple(int(d) for d in node.layer.output_shape(ins))
         if any(d <= 0 for d in out):
             raise SpecError(

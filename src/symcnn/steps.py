@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Mapping
 
+from .errors import Notice
+
 Value = Any  # int | Decimal | tuple of those | tuple of shapes
 
 
@@ -72,7 +74,7 @@ class Solution:
     answers: tuple[Answer, ...]
     formulas: Any  # NetworkFormulas
     numbers: Any  # NetworkNumbers at the training size
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Notice, ...] = ()
 
     def _repr_latex_(self) -> str:  # Jupyter, in the exam's language
         from .latex.notebook import solution_display

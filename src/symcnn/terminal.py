@@ -63,4 +63,4 @@ def print_solution(solution: Solution, lang: str) -> None:
     console.print(text(lang, "table.convention", name=conv.name, description=conv.description))
     err = Console(stderr=True)
     for w in solution.warnings:
-        err.print(f"[yellow]{text(lang, 'table.warning')}:[/yellow] {escape(w)}", highlight=False)
+        err.print(f"[yellow]{text(lang, 'table.warning')}:[/yellow] {escape(w.say(lang))}", highlight=False)

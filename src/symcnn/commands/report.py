@@ -145,7 +145,7 @@ def print_report(report: "Report", lang: str) -> None:
         out += [""] + [f"  {line}" for line in explanations(report, lang)]
     print("\n".join(out))
     for w in numbers.warnings:
-        print(f"{text(lang, 'table.warning')}: {w}", file=sys.stderr)
+        print(f"{text(lang, 'table.warning')}: {w.say(lang)}", file=sys.stderr)
 
 
 def compare_table(report: "Report", lang: str) -> str:

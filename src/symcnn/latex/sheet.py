@@ -127,7 +127,8 @@ def assumptions_section(sh: Sheet) -> str:
               for a in sh.solution.answers if a.assumption]
     out = [rf"\section{{{sh.say('sheet.assumptions')}}}", _items(lines)]
     if sh.solution.warnings:
-        out += [rf"\paragraph{{{sh.say('sheet.warnings')}}}", _items([escape(w) for w in sh.solution.warnings])]
+        notes = [sh.say(w.key, **dict(w.args)) for w in sh.solution.warnings]
+        out += [rf"\paragraph{{{sh.say('sheet.warnings')}}}", _items(notes)]
     return "\n".join(out)
 
 
