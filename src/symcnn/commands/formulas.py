@@ -39,6 +39,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+# the blanks of the catalogue's scaling sentences, for the terminal (the sheet fills in LaTeX)
+SYMBOLS = {"h": "H₀", "w": "W₀", "size": "H₀ × W₀", "floor": "⌊x/s⌋ = x/s − θ"}
+
+
 def print_scaling(title: str, totals: tuple, valid: object, losses: tuple, lang: str) -> None:
     """Rich tables: the totals with their leading terms, then the valid sizes and border losses."""
     from rich.console import Console
@@ -58,11 +62,11 @@ def print_scaling(title: str, totals: tuple, valid: object, losses: tuple, lang:
     console.print(text(lang, "scaling.col.formula"), style="bold")
     for g in totals:
         console.print(escape(f"{g.key} = {formula_text(g.exact, unicode=True)}"), highlight=False, soft_wrap=True)
-    console.print(text(lang, "scaling.definition"), style="dim")
+    console.print(text(lang, "scaling.definition", **SYMBOLS), style="dim")
     console.print(text(lang, "sweep.smallest", **valid.__dict__))  # type: ignore[attr-defined]
     loss = Table(title=text(lang, "scaling.loss.title"))
     for key in ("layer", "stride", "period", "losing", "at_input"):
-        loss.add_column(text(lang, f"scaling.loss.{key}"))
+        loss.add_column(text(lang, f"scaling.loss.{key}", **SYMBOLS))
     for b in losses:
         losing = ", ".join(map(str, b.losing)) if b.losing or b.stride == 1 else text(lang, "scaling.loss.many")
         loss.add_row(escape(b.layer), str(b.stride), str(b.period), losing or "—", "×".join(map(str, b.lost_at_input)))

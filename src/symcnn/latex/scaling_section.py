@@ -103,15 +103,19 @@ def scaling_section(sh: Any) -> str:
         rf"{', '.join(map(str, b.losing)) if b.losing else '--'} & {b.lost_at_input[0]} $\times$ {b.lost_at_input[1]} \\"
         for b in losses
     ]
-    head = " & ".join(rf"\textbf{{{sh.say('scaling.loss.' + k)}}}" for k in ("layer", "stride", "period", "losing",
+    from .sheet import Raw
+
+    symbols = {"h": Raw("$H_0$"), "w": Raw("$W_0$"), "size": Raw(r"$H_0 \times W_0$"),
+               "floor": Raw(r"$\lfloor x/s \rfloor = x/s - \theta$")}
+    head = " & ".join(rf"\textbf{{{sh.say('scaling.loss.' + k, **symbols)}}}" for k in ("layer", "stride", "period", "losing",
                                                                             "at_input"))
     return "\n".join((
         rf"\section{{{sh.say('scaling.section')}}}",
-        sh.say("scaling.sheet_intro"),
+        sh.say("scaling.sheet_intro", **symbols),
         r"\begin{align*}",
         *_growth_rows(sh, conv),
         r"\end{align*}",
-        sh.say("scaling.definition"),
+        sh.say("scaling.definition", **symbols),
         "",
         sh.say("sweep.smallest", square=valid.square, height=valid.height, width=valid.width),
         *_plot(sh, conv, valid.square),
