@@ -152,6 +152,11 @@ def test_cli_json_and_errors(capsys, tmp_path):
     assert not bad.exists() and "--plot" in capsys.readouterr().err
     assert main(["sweep", "--size", "1:14"]) == 2  # no valid size at all
     assert "invalid" in capsys.readouterr().err
+    # 100,000 × 100,000 = 10^10 sizes: refused at once, naming the count
+    assert main(["sweep", "--height", "1:100000", "--width", "1:100000"]) == 2
+    assert "10,000,000,000 input sizes" in capsys.readouterr().err
+    assert main(["sweep", "--size", f"1:{2**64}"]) == 2  # more sizes than len() can count
+    assert f"{2**64:,} input sizes" in capsys.readouterr().err
 
 
 def test_columns_select_what_is_written(exam, tmp_path, capsys):

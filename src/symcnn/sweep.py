@@ -47,6 +47,7 @@ from .wide import Wide, WideUnsupported
 
 INT64_MAX = 2**63 - 1
 CHUNK = 1 << 14  # sizes per chunk: bounded memory whatever the sweep's length
+MAX_SIZES = 10**9  # per sweep: about 7 minutes in memory, and 1.3 TB as a full CSV
 
 # --------------------------------------------------------------------------- bounds
 
@@ -279,8 +280,15 @@ def plan(exam: Exam, heights: range, widths: range, square: bool = False) -> Swe
     """Check the sizes and bound every intermediate at the largest size (see the module doc)."""
     from .network import evaluate
 
-    if not len(heights) or not len(widths):
+    def length(r: range) -> int:  # len() raises OverflowError beyond 2^63 sizes
+        return max(0, -(-(r.stop - r.start) // r.step)) if r.step > 0 else len(r)
+
+    if not length(heights) or not length(widths):
         raise SpecError("sweep: the size range is empty")
+    count = length(heights) if square else length(heights) * length(widths)
+    if count > MAX_SIZES:
+        raise SpecError(f"sweep: {count:,} input sizes is more than {MAX_SIZES:,} per sweep; "
+                        "take a STEP (A:B:STEP) or a smaller range")
     corner = (max(heights), max(widths), exam.network.input_shape[2])
     try:
         evaluate(exam.network, corner)
