@@ -10,6 +10,7 @@ memory or the stack.
 
 from __future__ import annotations
 
+import builtins
 import decimal
 import re
 import tomllib
@@ -123,18 +124,18 @@ class Table:
             return value
         return check_str(value, self.path(key), self.source, choices)
 
-    def bool(self, key: str, default: Any = ...) -> bool:
+    def bool(self, key: builtins.str, default: Any = ...) -> builtins.bool:
         value = self.raw(key, default)
         if not isinstance(value, bool):
             self.fail(self.path(key), "must be true or false", value)
         return value
 
-    def number(self, key: str, default: Any = ...) -> Fraction:
+    def number(self, key: builtins.str, default: Any = ...) -> Fraction:
         value = self.raw(key, default)
         return check_number(value, self.path(key), self.source)
 
-    def list(self, key: str, item: Callable[[Any, str], Any], default: Any = ..., min_len: int = 0,
-             max_len: int = MAX_ITEMS) -> tuple[Any, ...]:
+    def list(self, key: builtins.str, item: Callable[[Any, builtins.str], Any], default: Any = ..., min_len: builtins.int = 0,
+             max_len: builtins.int = MAX_ITEMS) -> tuple[Any, ...]:
         value = self.raw(key, default)
         if not isinstance(value, list):
             self.fail(self.path(key), "must be a list", value)
@@ -220,7 +221,7 @@ def check_number(value: Any, field: str, source: str) -> Fraction:
             raise SpecError(f"{source}: {field} must have at most {MAX_DIGITS} significant digits,"
                             f" got {_show(value)}")
     with decimal.localcontext(decimal.Context(prec=MAX_DIGITS + MAX_EXPONENT + 2)):
-        if abs(value) > 10**6:
+        if abs(Decimal(value)) > 10**6:
             raise SpecError(f"{source}: {field} must be at most 1000000 in size, got {_show(value)}")
     return Fraction(value)
 
