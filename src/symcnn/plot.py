@@ -56,17 +56,20 @@ def plot_sweep(sw: Sweep, rows: Chunk, smallest: int, path: str | Path, lang: st
     for column, label in components(sw, convention):
         y = _floats(rows.columns[column], n)[order]
         if (y > 0).any():
-            name = text(lang, label) if label.startswith("sweep.") else text(lang, "sweep.plot.layer", layer=label)
-            ax.plot(pixels[order][y > 0], y[y > 0], label=name)
-    ax.axvline(float(smallest), color="grey", linestyle="--", linewidth=1)
-    ax.annotate(text(lang, "sweep.plot.smallest", pixels=smallest), (float(smallest), 0.02),
-                xycoords=("data", "axes fraction"), rotation=90, fontsize=8, color="grey")
+            total = label.startswith("sweep.")  # parameters and activations: dashed over the layer costs,
+            name = text(lang, label) if total else text(lang, "sweep.plot.layer", layer=label)
+            ax.plot(pixels[order][y > 0], y[y > 0], label=name,  # so a layer whose cost equals one shows
+                    linestyle="--" if total else "-", linewidth=2.2 if total else 1.4)
+    ax.axvline(float(smallest), color="grey", linestyle=":", linewidth=1)
+    ax.annotate(text(lang, "sweep.plot.smallest", pixels=smallest), (float(smallest), 0.98),
+                xycoords=("data", "axes fraction"), xytext=(4, 0), textcoords="offset points",
+                ha="left", va="top", fontsize=8, color="grey")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(text(lang, "sweep.plot.x"))
     ax.set_ylabel(text(lang, "sweep.plot.y", convention=convention))
     ax.set_title(text(lang, "sweep.plot.title", title=sw.exam.title))
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(0.0, 0.93))
     ax.grid(True, which="both", alpha=0.3)
     buf = io.BytesIO()
     fig.savefig(buf, format=fmt, bbox_inches="tight", metadata={"CreationDate": None} if fmt == "pdf" else None)
