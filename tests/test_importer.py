@@ -84,6 +84,11 @@ def test_round_trip_shapes_and_params(model):
     assert numbers.params == params
 
 
+def test_docstring_example():
+    net = from_torch(torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3)), (3, 32, 32))
+    assert (net.nodes[0].name, net.nodes[0].layer.filters) == ("0", 8)
+
+
 def test_names_and_graph_are_kept():
     net = from_torch(torch_twins.ResNet18(), (3, 32, 32))
     by_name = {n.name: n for n in net.nodes}

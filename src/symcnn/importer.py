@@ -204,10 +204,10 @@ def _input_shape(input_shape: tuple[int, ...]) -> tuple[int, int, int]:
 def from_torch(module: Any, input_shape: tuple[int, ...]) -> Network:
     """Build the symcnn network of a torch module fed one (C, H, W) image.
 
-    >>> import torch  # doctest: +SKIP
-    >>> net = from_torch(torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3)), (3, 32, 32))  # doctest: +SKIP
-    >>> net.nodes[0].name, net.nodes[0].layer.filters  # doctest: +SKIP
-    ('0', 8)
+    For example (tests/test_importer.py runs it where torch is installed)::
+
+        net = from_torch(torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3)), (3, 32, 32))
+        net.nodes[0].name, net.nodes[0].layer.filters  # ('0', 8)
     """
     import torch
 
