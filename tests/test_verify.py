@@ -114,6 +114,30 @@ def test_bias_counted(exam, solution):
     assert ("BIAS_COUNTED",) in codes(judge(solution, {"3a": {"values": [wrong]}})["3a"])
 
 
+def test_pool_counted(solution):
+    # pooling windows counted, by hand: pool1 61·61·16·3² = 535,824; pool2 30·30·48·2² = 172,800
+    wrong = solution.answer("3a").value + 535_824 + 172_800
+    assert codes(judge(solution, {"3a": {"values": [wrong]}})["3a"]) == [("POOL_COUNTED",)]
+
+
+def test_term_explained_as_a_part_worked_out_another_way(solution):
+    # A 3a sum whose pool2 term counts its windows: 30·30·48·2² = 172,800 where F_4 = 0
+    # the other parts by hand: 7·7·3·124·124·16, 0, 5·5·16·57·57·48, …, 30·30·48·4096, 4096·2
+    parts = [36_164_352, 0, 62_380_800, 172_800, 176_947_200, 8_192]
+    line = " + ".join(map(str, parts)) + f" = {sum(parts)}"
+    q = judge(solution, {"3a": {"values": [sum(parts)], "working": [line]}})["3a"]
+    (explained,) = q.lines[0].explained
+    assert [d.code for d in explained] == ["TERM_EXPLAINED", "POOL_COUNTED"]
+    assert explained[0].args["term"] == 172_800 and explained[0].args["symbol"] == "F_4 (pool2)"
+    assert q.lines[0].terms is None  # nothing left unexplained
+    # the same term on the key's own wrong 2a (pool2 29×29×48): 29·29·48·2² = 161,472
+    wrong_2a = ((124, 124, 16), (61, 61, 16), (57, 57, 48), (29, 29, 48))
+    parts[3] = 161_472
+    line = " + ".join(map(str, parts)) + f" = {sum(parts)}"
+    q = judge(solution, {"2a": {"values": [wrong_2a]}, "3a": {"values": [sum(parts)], "working": [line]}})["3a"]
+    assert [d.code for d in q.lines[0].explained[0]] == ["TERM_EXPLAINED", "POOL_COUNTED", "CARRIED_OVER"]
+
+
 def test_mac_vs_flop(solution):
     wrong = 2 * solution.answer("3a").value
     assert ("MAC_VS_FLOP",) in codes(judge(solution, {"3a": {"values": [wrong]}})["3a"])
@@ -365,9 +389,17 @@ def test_wrong_term_in_a_sum_is_located(solution):
     terms = [p if p != biggest else slip_digit(p) for p in parts]
     line = " + ".join(str(t) for t in terms) + f" = {sum(terms)}"
     q = judge(solution, {"2b": {"values": [sum(terms)], "working": [line]}})["2b"]
-    d = q.lines[0].terms
-    assert q.lines[0].ok and d.key == "line.WRONG_TERM_FOR"
+    (explained,) = q.lines[0].explained  # the term is P_5 with one digit changed
+    d = explained[0]
+    assert q.lines[0].ok and d.key == "line.WRONG_TERM_FOR" and q.lines[0].terms is None
     assert d.args["right"] == biggest and d.args["terms"] == (slip_digit(biggest),)
+    assert [x.code for x in explained[1:]] == ["DIGIT_SLIP"]
+    # a term that is no part in any reading stays unexplained, and is still located
+    terms = [p if p != biggest else 123_456_789 for p in parts]
+    line = " + ".join(str(t) for t in terms) + f" = {sum(terms)}"
+    q = judge(solution, {"2b": {"values": [sum(terms)], "working": [line]}})["2b"]
+    d = q.lines[0].terms
+    assert d.key == "line.WRONG_TERM_FOR" and d.args["right"] == biggest and not q.lines[0].explained
 
 
 @pytest.mark.parametrize("stated, originals", [(6, False), (5, True)])

@@ -34,6 +34,8 @@ _SPECIAL: dict[str, str] = {
     "\t": " ",
     "\u00a0": "~",
     "°": r"\ensuremath{^\circ}",
+    "²": r"\ensuremath{^2}",
+    "³": r"\ensuremath{^3}",
     "×": r"\ensuremath{\times}",
     "÷": r"\ensuremath{\div}",
     "±": r"\ensuremath{\pm}",

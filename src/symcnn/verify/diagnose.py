@@ -302,18 +302,30 @@ class Search:
 
     def explain(self, q: Question, claim: KeyClaim) -> tuple[Explanation, ...]:
         """The smallest explanations of ``claim`` (empty when nothing reproduces it)."""
-        scope = _Scope(self.exam, self.env, self.carried(q))
         names = self.names.get(q.id, ())
-        decimals = self.solution.answer(q.id).decimals
-        places = written_decimals(claim.value, decimals)
+        return self._smallest(q, lambda a: reading_of(a, claim.component, names), claim.value,
+                              self.solution.answer(q.id).decimals)
+
+    def explain_step(self, q: Question, symbol: Any, value: int) -> tuple[Explanation, ...]:
+        """The smallest explanations of ``value`` as the value of one step (a term of a working line)."""
+        def read(a: Answer) -> Reading | None:
+            step = next((s for s in a.steps if s.symbol == symbol), None)
+            return Reading(a.steps, symbol, step.value, None, None) if step is not None else None
+
+        return self._smallest(q, read, value, None)
+
+    def _smallest(self, q: Question, read: Any, claimed: Any, decimals: int | None) -> tuple[Explanation, ...]:
+        """Perturbations of the exam, then of the reading ``read`` gives of each answer, smallest first."""
+        scope = _Scope(self.exam, self.env, self.carried(q))
+        places = written_decimals(claimed, decimals)
         for size in range(1, MAX_SIZE + 1):
             found: dict[tuple, Explanation] = {}
             for combo in self.exam_combos(q, size):
                 answer = self.answer(combo, q)
-                if answer is None:
+                reading = read(answer) if answer is not None else None
+                if reading is None:
                     continue
                 exam_part = tuple(self.perturbations[i] for i in combo)
-                reading = reading_of(answer, claim.component, names)
                 for perts, final in self.reading_combos(reading, scope, size - len(combo)):
                     n = len(combo) + len(perts)
                     if n < size - 1:
@@ -324,12 +336,12 @@ class Search:
                     diagnoses = _diagnoses(exam_part + perts, used)
                     if diagnoses is None:
                         continue
-                    if n == size and matches(claim.value, value, decimals):
+                    if n == size and matches(claimed, value, decimals):
                         found.setdefault(_ident(diagnoses), diagnoses)
                     elif n == size - 1 and not isinstance(value, tuple):
-                        code = slip_code(value, claim.value, places)
+                        code = slip_code(value, claimed, places)
                         if code:
-                            slip = Diagnosis(code, f"value.{code}", {"right": value, "written": claim.value})
+                            slip = Diagnosis(code, f"value.{code}", {"right": value, "written": claimed})
                             found.setdefault(_ident(diagnoses + (slip,)), diagnoses + (slip,))
             if found:
                 return self.rank(tuple(found.values()))[:MAX_EXPLANATIONS]

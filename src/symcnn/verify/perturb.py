@@ -166,6 +166,24 @@ def bias_counted(exam: Exam) -> Iterator[Perturbation]:
                        message="BIAS_OMITTED" if counted else "BIAS_COUNTED")
 
 
+POOL_TERMS = ("maxpool.window", "avgpool.window")
+
+
+def pool_counted(exam: Exam) -> Iterator[Perturbation]:
+    """Pooling windows (k² per output value) counted in the cost, or left out: a convention slip."""
+    if not any(node.layer.kind in ("maxpool", "avgpool") for node in exam.network.nodes):
+        return
+    counted = any(t in convention(exam.convention).terms for t in POOL_TERMS)
+
+    def toggle(c: Convention) -> Convention:
+        if counted:
+            return replace(c, terms={k: v for k, v in c.terms.items() if k not in POOL_TERMS})
+        return replace(c, terms={**c.terms, **{t: 1 for t in POOL_TERMS}})
+
+    yield Perturbation("POOL_COUNTED", "pool", {}, convention=toggle,
+                       message="POOL_OMITTED" if counted else "POOL_COUNTED")
+
+
 def mac_vs_flop(exam: Exam) -> Iterator[Perturbation]:
     doubled = convention(exam.convention).terms.get("mac", 1) == 2
 
@@ -177,7 +195,7 @@ def mac_vs_flop(exam: Exam) -> Iterator[Perturbation]:
 
 EXAM_GENERATORS: tuple[Callable[[Exam], Iterator[Perturbation]], ...] = (
     aug_factor, bytes_per_value, batch_size, epochs, iterations, backward, padding, ceil_floor,
-    bias_counted, mac_vs_flop,
+    bias_counted, pool_counted, mac_vs_flop,
 )
 
 

@@ -53,8 +53,10 @@ def claim_lines(q: QuestionReview, c: ClaimReview, lang: str) -> list[str]:
 def question_notes(q: QuestionReview, lang: str) -> list[str]:
     """Diagnoses of the question's working lines and stated facts."""
     shown = [d for c in q.claims for e in c.explanations for d in e if d.key.startswith("line.")]
-    out = [diagnosis_text(d, lang) for line in q.lines for d in (line.diagnosis, line.terms)
-           if d is not None and d not in shown]
+    out = []
+    for line in q.lines:
+        out += [diagnosis_text(d, lang) for d in (line.diagnosis, line.terms) if d is not None and d not in shown]
+        out += [explanation_text(e, lang) for e in line.explained]
     for f in q.facts:
         if not f.correct:
             why = text(lang, "verify.or").join(explanation_text(e, lang) for e in f.explanations)
@@ -116,7 +118,9 @@ def review_json(review: Review, lang: str) -> str:
                        for c in q.claims],
             "working": [{"line": line.check.text, "correct": line.ok,
                          **({"diagnosis": _diagnosis_json(line.diagnosis, lang)} if line.diagnosis else {}),
-                         **({"terms": _diagnosis_json(line.terms, lang)} if line.terms else {})}
+                         **({"terms": _diagnosis_json(line.terms, lang)} if line.terms else {}),
+                         **({"explained_terms": [[_diagnosis_json(d, lang) for d in e] for e in line.explained]}
+                            if line.explained else {})}
                         for line in q.lines],
             "facts": [{"name": f.name, "value": json_value(f.value), "derived": json_value(f.derived),
                        "correct": f.correct,
@@ -132,6 +136,7 @@ def _all_diagnoses(q: QuestionReview) -> list[Diagnosis]:
     seen: dict[tuple, Diagnosis] = {}
     groups = [e for c in q.claims for e in c.explanations[:1]]
     groups += [(d,) for line in q.lines for d in (line.diagnosis, line.terms) if d is not None]
+    groups += [e for line in q.lines for e in line.explained]
     groups += [e for f in q.facts for e in f.explanations[:1]]
     for e in groups:
         for d in e:

@@ -34,6 +34,7 @@ class LineReview:
     check: LineCheck
     diagnosis: Diagnosis | None  # None: the line is right
     terms: Diagnosis | None = None  # a sum whose terms are not all quantities of the derivation
+    explained: tuple[Explanation, ...] = ()  # terms that are a step worked out another way
 
     @property
     def ok(self) -> bool:
@@ -129,34 +130,69 @@ def _addends(node: Node) -> list[Node]:
     return [node]
 
 
-def wrong_terms(check: LineCheck, n: int, answer: Answer) -> Diagnosis | None:
-    """In a sum, the terms that are no quantity of the derivation (and which one they stand for)."""
+def _sum_terms(check: LineCheck, answer: Answer) -> tuple[list[Fraction], list[Fraction]]:
+    """(every term, the terms no step of the derivation has) of the line's first sum."""
     total = _first_sum(check.parts[0].node)
     if total is None:
-        return None
-    known: dict[Any, Any] = {}
-    for st in answer.steps:
-        if isinstance(st.value, int):
-            known.setdefault(st.value, st.symbol)
+        return [], []
+    known = {st.value for st in answer.steps if isinstance(st.value, int)}
     terms = [evaluate(t) for t in _addends(total)]
-    unmatched = [t for t in terms if t not in known]
+    return terms, [t for t in terms if t not in known]
+
+
+def _parts(answer: Answer) -> list[Step]:
+    """The steps the answer's total adds up (F_1 … F_L for a network total)."""
+    defined = {st.symbol: st for st in answer.steps}
+    summed = max(answer.steps, key=lambda st: sum(s in defined for s in st.values))
+    return [defined[s] for s in summed.values if s in defined]
+
+
+def explained_terms(search: Search, q: Any, check: LineCheck, n: int, answer: Answer) -> tuple[Explanation, ...]:
+    """Terms of a sum that are one of its parts under the smallest explanation (e.g. pooling counted)."""
+    terms, unmatched = _sum_terms(check, answer)
     if not unmatched or len(unmatched) == len(terms):
+        return ()
+    out = []
+    for term in unmatched:
+        if term.denominator != 1:
+            continue
+        for step in _parts(answer):
+            found = search.explain_step(q, step.symbol, int(term))
+            if found:
+                layer = step.args.get("layer")
+                symbol = f"{step.symbol} ({layer})" if layer else str(step.symbol)
+                args = {"line": n, "term": int(term), "terms": (int(term),), "symbol": symbol,
+                        "right": step.value, "step": str(step.symbol)}
+                if all(d.key.startswith("value.") for d in found[0]):  # only a slip of the pen
+                    head = Diagnosis("WRONG_TERM", "line.WRONG_TERM_FOR", args)
+                else:
+                    head = Diagnosis("TERM_EXPLAINED", "line.TERM_EXPLAINED", args)
+                out.append((head, *found[0]))
+                break
+    return tuple(out)
+
+
+def wrong_terms(check: LineCheck, n: int, answer: Answer, explained: tuple[Explanation, ...] = ()) -> Diagnosis | None:
+    """In a sum, the terms that are no quantity of the derivation (and which one they stand for)."""
+    terms, unmatched = _sum_terms(check, answer)
+    accounted = {Fraction(e[0].args["term"]) for e in explained}
+    unmatched = [t for t in unmatched if t not in accounted]
+    if not unmatched or len(unmatched) + len(accounted) == len(terms):
         return None
     args = {"line": n, "terms": tuple(number(t) for t in unmatched)}
-    step = _standing_for(answer, terms, len(unmatched))
+    taken = {e[0].args["step"] for e in explained}
+    step = _standing_for(answer, terms, len(unmatched), taken)
     if step is None:
         return Diagnosis("WRONG_TERM", "line.WRONG_TERM", args)
     return Diagnosis("WRONG_TERM", "line.WRONG_TERM_FOR", {**args, "symbol": str(step.symbol), "right": step.value})
 
 
-def _standing_for(answer: Answer, terms: list[Fraction], unmatched: int) -> Step | None:
+def _standing_for(answer: Answer, terms: list[Fraction], unmatched: int, taken: set[str]) -> Step | None:
     """The one step of the sum's own kind whose value no term gives, if exactly one term is off."""
     if unmatched != 1:
         return None
-    defined = {st.symbol: st for st in answer.steps}
-    summed = max(answer.steps, key=lambda st: sum(s in defined for s in st.values))  # the total of the parts
-    parts = [defined[s] for s in summed.values if s in defined]
-    missing = [st for st in parts if isinstance(st.value, int) and st.value and st.value not in terms]
+    missing = [st for st in _parts(answer) if isinstance(st.value, int) and st.value and st.value not in terms
+               and str(st.symbol) not in taken]
     return missing[0] if len(missing) == 1 else None
 
 
@@ -214,8 +250,11 @@ def review_question(search: Search, solution: Solution, entry: KeyEntry | None, 
         return QuestionReview(answer.id, "missing", answer, entry.component if entry else None, (), (), ())
     names = search.names.get(answer.id, ())
     derived = answer.value[names.index(entry.component)] if entry.component is not None else answer.value
-    lines = tuple(LineReview(i, c, diagnose_line(c, i), wrong_terms(c, i, answer))
-                  for i, c in enumerate(entry.working, start=1))
+    reviewed = []
+    for i, c in enumerate(entry.working, start=1):
+        explained = explained_terms(search, q, c, i, answer)
+        reviewed.append(LineReview(i, c, diagnose_line(c, i), wrong_terms(c, i, answer, explained), explained))
+    lines = tuple(reviewed)
     fixes = corrections(lines)
     claims = []
     for value in entry.claims:

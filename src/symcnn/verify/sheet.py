@@ -85,6 +85,8 @@ def question_latex(sh: Sheet, q: QuestionReview) -> str:
             for d in (line.diagnosis, line.terms):
                 if d is not None:
                     lines[-1] += r"\\ " + _diagnosis(sh, d)
+            for e in line.explained:
+                lines[-1] += r"\\ " + "; ".join(_diagnosis(sh, d) for d in e)
         out += ["", rf"\textbf{{{sh.say('verify.working')}:}}", *_items(lines)]
     if q.facts:
         facts = []
