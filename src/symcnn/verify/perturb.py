@@ -151,37 +151,26 @@ def ceil_floor(exam: Exam) -> Iterator[Perturbation]:
                                exam=_layer(i, ceil_mode=ceil), message="CEIL" if ceil else "FLOOR")
 
 
-BIAS_TERMS = ("conv.bias", "dense.bias")
+def _toggle_terms(exam: Exam, code: str, slot: str, terms: tuple[str, ...], omitted: str) -> Perturbation:
+    """Count ``terms`` (weight 1) where the exam's convention leaves them out, or the reverse."""
+    counted = any(t in convention(exam.convention).terms for t in terms)
+
+    def toggle(c: Convention) -> Convention:
+        if counted:
+            return replace(c, terms={k: v for k, v in c.terms.items() if k not in terms})
+        return replace(c, terms={**c.terms, **{t: 1 for t in terms}})
+
+    return Perturbation(code, slot, {}, convention=toggle, message=omitted if counted else code)
 
 
 def bias_counted(exam: Exam) -> Iterator[Perturbation]:
-    counted = any(t in convention(exam.convention).terms for t in BIAS_TERMS)
-
-    def toggle(c: Convention) -> Convention:
-        if counted:
-            return replace(c, terms={k: v for k, v in c.terms.items() if k not in BIAS_TERMS})
-        return replace(c, terms={**c.terms, **{t: 1 for t in BIAS_TERMS}})
-
-    yield Perturbation("BIAS_COUNTED", "bias", {}, convention=toggle,
-                       message="BIAS_OMITTED" if counted else "BIAS_COUNTED")
-
-
-POOL_TERMS = ("maxpool.window", "avgpool.window")
+    yield _toggle_terms(exam, "BIAS_COUNTED", "bias", ("conv.bias", "dense.bias"), "BIAS_OMITTED")
 
 
 def pool_counted(exam: Exam) -> Iterator[Perturbation]:
-    """Pooling windows (k² per output value) counted in the cost, or left out: a convention slip."""
-    if not any(node.layer.kind in ("maxpool", "avgpool") for node in exam.network.nodes):
-        return
-    counted = any(t in convention(exam.convention).terms for t in POOL_TERMS)
-
-    def toggle(c: Convention) -> Convention:
-        if counted:
-            return replace(c, terms={k: v for k, v in c.terms.items() if k not in POOL_TERMS})
-        return replace(c, terms={**c.terms, **{t: 1 for t in POOL_TERMS}})
-
-    yield Perturbation("POOL_COUNTED", "pool", {}, convention=toggle,
-                       message="POOL_OMITTED" if counted else "POOL_COUNTED")
+    """Pooling windows (k² per output value) counted in the cost, or left out."""
+    if any(node.layer.kind in ("maxpool", "avgpool") for node in exam.network.nodes):
+        yield _toggle_terms(exam, "POOL_COUNTED", "pool", ("maxpool.window", "avgpool.window"), "POOL_OMITTED")
 
 
 def mac_vs_flop(exam: Exam) -> Iterator[Perturbation]:
