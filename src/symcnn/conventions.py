@@ -65,7 +65,7 @@ CONVENTIONS: dict[str, Convention] = {
             "macs",
             "MAC",
             "multiply–accumulates of the conv and dense weights; bias, pooling and"
-            " activations count 0 (the exam key's convention)",
+            " activations count 0; the exam key's convention",
             {"mac": 1},
             quirks=("torchvision's published \"GFLOPS\" are this count (FlopCounterMode / 2)",),
         ),
