@@ -29,6 +29,7 @@ class Target:
     source: str
     network: Network
     convention: str  # the default: the exam's own, else "macs"
+    language: str = "en"  # the default: the exam's own, else English
 
 
 def load_target(name: str | None) -> Target:
@@ -38,12 +39,12 @@ def load_target(name: str | None) -> Target:
 
     if name is None:
         exam = load_exam()
-        return Target(exam.title, exam.source, exam.network, exam.convention)
+        return Target(exam.title, exam.source, exam.network, exam.convention, exam.language)
     if name not in MODELS and Path(name).is_file():
         text = load_text(Path(name))
         if "exam" in read_toml(text, name):
             exam = parse_exam(text, name)
-            return Target(exam.title, name, exam.network, exam.convention)
+            return Target(exam.title, name, exam.network, exam.convention, exam.language)
         model = parse_model(text, name, Path(name).stem)
     else:
         model = load_model(name)

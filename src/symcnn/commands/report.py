@@ -21,7 +21,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--convention", help="cost convention (default: the exam's, else macs)")
     p.add_argument("--compare", action="store_true", help="every convention side by side, differences explained")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.add_argument("--lang", choices=("vi", "en"), default="en", help="language (default: en)")
+    p.add_argument("--lang", choices=("vi", "en"), help="language (default: an exam's own, else en)")
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -41,13 +41,14 @@ def run(args: argparse.Namespace) -> int:
     from ..report import build_report, load_target
 
     size = parse_size(args.size) if args.size else None
-    report = build_report(load_target(args.model), size, args.convention, args.compare)
+    target = load_target(args.model)
+    report = build_report(target, size, args.convention, args.compare)
     if args.json:
         import json
 
         print(json.dumps(report_json(report), ensure_ascii=False, indent=1))
     else:
-        print_report(report, args.lang)
+        print_report(report, args.lang or target.language)
     return 0
 
 
