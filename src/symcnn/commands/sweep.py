@@ -176,13 +176,17 @@ def _print_table(table: _Table, sw: Any, lang: str, conv: str, valid: Any) -> No
 
     fmt = NUMBER_FORMATS[lang]
     out = Table(title=escape(text(lang, "sweep.title", title=sw.exam.title, sizes=fmt.integer(sw.rows))))
-    for c in table.columns:
-        out.add_column(text(lang, f"sweep.col.{c.split('.')[0]}", convention=conv), justify="right", overflow="fold")
     gap: list[list[int] | None] = [None] if table.seen > HEAD + TAIL else []  # None: the "…" row
-    rows = [*table.head, *gap, *table.tail]
-    for r in rows:
-        out.add_row(*(["…"] * len(table.columns) if r is None else [fmt.integer(v) for v in r]))
+    rows = [["…"] * len(table.columns) if r is None else [fmt.integer(v) for v in r]
+            for r in [*table.head, *gap, *table.tail]]
     console = Console()
+    widest = [max((len(r[i]) for r in rows), default=1) for i in range(len(table.columns))]
+    fits = sum(widest) + 3 * len(widest) + 1 <= console.width  # then numbers never wrap, headings do
+    for i, c in enumerate(table.columns):
+        out.add_column(text(lang, f"sweep.col.{c.split('.')[0]}", convention=conv), justify="right",
+                       overflow="fold", min_width=widest[i] if fits else None, max_width=widest[i] if fits else None)
+    for r in rows:
+        out.add_row(*r)
     console.print(out)
     console.print(text(lang, "sweep.smallest", square=valid.square, height=valid.height, width=valid.width))
     console.print(text(lang, "sweep.more"), style="dim")
