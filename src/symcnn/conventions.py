@@ -40,6 +40,12 @@ class Convention:
     quirks: tuple[str, ...] = ()  # what the tool does that a reader would not expect
     ungrouped_weight_grad: bool = False  # backward: a grouped conv's weight gradient counted as if g = 1
 
+    def describe(self, lang: str) -> str:
+        """The description in ``lang``, from the catalogue where it has one."""
+        from .catalogue import catalogue
+
+        return catalogue(lang).get("convention." + self.name, self.description)
+
     def cost(self, counts: Mapping[str, Any]) -> Any:
         total: Any = 0
         for key, weight in self.terms.items():

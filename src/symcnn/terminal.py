@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .catalogue import catalogue, text
+from .catalogue import text
 from .conventions import convention
 from .printing import step_text, value_text
 from .steps import Solution, Step
@@ -60,8 +60,7 @@ def print_solution(solution: Solution, lang: str) -> None:
     console = Console()
     conv = convention(solution.exam.convention)
     console.print(solution_table(solution, lang))
-    description = catalogue(lang).get("convention." + conv.name, conv.description)  # as the sheet words it
-    console.print(text(lang, "table.convention", name=conv.name, description=description))
+    console.print(text(lang, "table.convention", name=conv.name, description=conv.describe(lang)))
     err = Console(stderr=True)
     for w in solution.warnings:
         err.print(f"[yellow]{text(lang, 'table.warning')}:[/yellow] {escape(w.say(lang))}", highlight=False)

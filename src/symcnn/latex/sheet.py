@@ -108,8 +108,7 @@ def assumptions_section(sh: Sheet) -> str:
     conv = convention(exam.convention)
     n = sh.number
     lines = [
-        sh.say("sheet.convention", name=conv.name,
-               description=catalogue(sh.lang).get("convention." + conv.name, conv.description)),
+        sh.say("sheet.convention", name=conv.name, description=conv.describe(sh.lang)),
         sh.say("sheet.dataset", images=n(d.images), crops=n(d.crops_per_image), height=n(d.crop_height),
                width=n(d.crop_width), channels=n(d.channels), bytes=n(d.bytes_per_value)),
         sh.say("sheet.originals_kept" if d.keep_originals else "sheet.originals_dropped",

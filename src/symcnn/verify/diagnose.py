@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, Iterator, Mapping
 
 import sympy
@@ -145,6 +145,11 @@ def reading_of(answer: Answer, component: str | None, names: tuple[str, ...]) ->
     return Reading(answer.steps, step.symbol if step else None, answer.value[i], unrounded, answer.decimals)
 
 
+def named_values(answer: Answer) -> dict[str, Any]:
+    """Every quantity an answer's steps name (inputs and results), by symbol name."""
+    return {str(s): v for st in answer.steps for s, v in (*st.values.items(), (st.symbol, st.value))}
+
+
 def components(solution: Solution) -> dict[str, tuple[str, ...]]:
     """Names of the parts of per-class and per-layer answers, by question id."""
     out: dict[str, tuple[str, ...]] = {}
@@ -224,7 +229,7 @@ class Search:
                  key_facts: Mapping[str, Mapping[str, Any]] | None = None):
         self.exam, self.solution, self.key_claims = exam, solution, key_claims
         self.key_facts = key_facts or {}
-        self._stated: set[tuple] | None = None
+        self._facts: dict[tuple[str, str, Any], tuple[Explanation, ...]] = {}
         self.convention = convention(exam.convention)
         self.perturbations = [p for g in EXAM_GENERATORS for p in g(exam)]
         self.names = components(solution)
@@ -347,36 +352,38 @@ class Search:
                 return self.rank(tuple(found.values()))[:MAX_EXPLANATIONS]
         return ()
 
+    @cached_property
     def stated(self) -> set[tuple]:
         """Single perturbations that reproduce a fact the key states anywhere (e.g. t = 6)."""
-        if self._stated is None:
-            self._stated = set()
-            questions = {q.id: q for q in self.exam.questions}
-            for qid, facts in self.key_facts.items():
-                base = self.answer((), questions[qid]) if qid in questions else None
-                if base is None:
-                    continue
-                derived = {str(s): v for st in base.steps for s, v in (*st.values.items(), (st.symbol, st.value))}
-                for name, value in facts.items():
-                    if name in derived and not matches(value, derived[name], None):
-                        for e in self.explain_fact(questions[qid], name, value):
-                            self._stated.update(_ident(e))
-        return self._stated
+        out: set[tuple] = set()
+        for q in self.exam.questions:
+            base = self.answer((), q) if q.id in self.key_facts else None
+            derived = named_values(base) if base is not None else {}
+            for name, value in self.key_facts.get(q.id, {}).items():
+                if name in derived and not matches(value, derived[name], None):
+                    for e in self.explain_fact(q, name, value):
+                        out.update(_ident(e))
+        return out
 
     def rank(self, found: tuple[Explanation, ...]) -> tuple[Explanation, ...]:
         """Equally small explanations, those agreeing with the key's own stated facts first."""
-        stated = self.stated()
-        return tuple(sorted(found, key=lambda e: -sum(i in stated for i in _ident(e))))
+        return tuple(sorted(found, key=lambda e: -sum(i in self.stated for i in _ident(e))))
 
     def explain_fact(self, q: Question, name: str, value: Any) -> tuple[Explanation, ...]:
-        """Single perturbations that make the derivation state ``name = value``."""
+        """Single perturbations that make the derivation state ``name = value`` (asked once each)."""
+        key = (q.id, name, value)
+        if key not in self._facts:
+            self._facts[key] = self._explain_fact(q, name, value)
+        return self._facts[key]
+
+    def _explain_fact(self, q: Question, name: str, value: Any) -> tuple[Explanation, ...]:
         places = written_decimals(value, None)
         found: dict[tuple, Explanation] = {}
         for i in range(len(self.perturbations)):
             answer = self.answer((i,), q)
             if answer is None:
                 continue
-            got = {str(s): v for st in answer.steps for s, v in (*st.values.items(), (st.symbol, st.value))}
+            got = named_values(answer)
             if name in got and matches(value, got[name], places if places else None):
                 d = _diagnoses((self.perturbations[i],), frozenset())
                 if d:

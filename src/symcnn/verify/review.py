@@ -20,7 +20,7 @@ from ..errors import KeyFileError
 from ..exam import Exam
 from ..steps import Answer, Solution, Step
 from .arith import ArithError, BinOp, LineCheck, Node, agrees, decimals_of, evaluate, factors_dropped, is_sum, literals
-from .diagnose import Diagnosis, Explanation, KeyClaim, Search, components, matches
+from .diagnose import Diagnosis, Explanation, KeyClaim, Search, components, matches, named_values
 from .keyfile import KeyEntry, KeyFile, check_against
 from .slips import places, slip_code, variants
 
@@ -153,10 +153,11 @@ def explained_terms(search: Search, q: Any, check: LineCheck, n: int, answer: An
     if not unmatched or len(unmatched) == len(terms):
         return ()
     out = []
+    parts = _parts(answer)
     for term in unmatched:
         if term.denominator != 1:
             continue
-        for step in _parts(answer):
+        for step in parts:
             found = search.explain_step(q, step.symbol, int(term))
             if found:
                 layer = step.args.get("layer")
@@ -273,7 +274,7 @@ def review_question(search: Search, solution: Solution, entry: KeyEntry | None, 
 
 
 def _fact(search: Search, q: Any, answer: Answer, name: str, value: Any, solution: Solution) -> FactReview:
-    known = {str(s): v for st in answer.steps for s, v in (*st.values.items(), (st.symbol, st.value))}
+    known = named_values(answer)
     if name not in known:
         raise KeyFileError(f"questions.{answer.id}.facts.{name}: no quantity"
                            f" named {name!r} in the derivation of {answer.id} (known: {', '.join(sorted(known))})")
