@@ -14,12 +14,12 @@ import argparse
 import dataclasses
 import time
 
-from symcnn.layers import Conv2d, Dense
-from symcnn.network import Network, Node, derive, evaluate
-from symcnn.printing import formula_text
-from symcnn.scaling import growth
-from symcnn.spec import load_exam
-from symcnn.sweep import chunks, plan
+from symcnn.exam.spec import load_exam
+from symcnn.model.layers import Conv2d, Dense
+from symcnn.model.network import Network, Node, derive, evaluate
+from symcnn.render.printing import formula_text
+from symcnn.scaling.formulas import growth
+from symcnn.scaling.sweep import chunks, plan
 
 
 def chain(depth: int) -> Network:

@@ -31,8 +31,8 @@ FLOP_COUNTER_COLUMNS = "*.cost.torch,cost.torch"  # what FlopCounterMode reports
 
 
 def bench_symcnn(n: int, folder: str | None = None, columns: str | None = None) -> tuple[float, int, int]:
-    from symcnn.spec import load_exam
-    from symcnn.sweep import plan, select, write_csv
+    from symcnn.exam.spec import load_exam
+    from symcnn.scaling.sweep import plan, select, write_csv
 
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
         out = Path(tmp) / "sweep.csv"
@@ -47,8 +47,8 @@ def bench_symcnn(n: int, folder: str | None = None, columns: str | None = None) 
 
 def bench_evaluation(n: int) -> float:
     """Every column of every size, exactly, in memory (no file): the sweep without the CSV."""
-    from symcnn.spec import load_exam
-    from symcnn.sweep import chunks, plan
+    from symcnn.exam.spec import load_exam
+    from symcnn.scaling.sweep import chunks, plan
 
     start = time.perf_counter()
     sum(c.rows for c in chunks(plan(load_exam(), range(1, n + 1), range(1, n + 1), square=True)))
@@ -56,8 +56,8 @@ def bench_evaluation(n: int) -> float:
 
 
 def macs_at(sizes: list[int]) -> dict[int, int]:
-    from symcnn.network import evaluate
-    from symcnn.spec import load_exam
+    from symcnn.exam.spec import load_exam
+    from symcnn.model.network import evaluate
 
     net = load_exam().network
     return {n: sum(lay.counts.get("mac", 0) for lay in evaluate(net, (n, n, 3)).layers) for n in sizes}

@@ -158,4 +158,4 @@ TOOLS: dict[str, Callable[[nn.Module, tuple[int, ...]], Result]] = {
     "calflops": run_calflops,
     "torch": run_torch,
 }
-"""Preset name → runner; each preset of symcnn.conventions must match its runner."""
+"""Preset name → runner; each preset of symcnn.model.conventions must match its runner."""

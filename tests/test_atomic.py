@@ -103,7 +103,7 @@ def test_verify_template(old_file, monkeypatch, capsys):
 
 def test_sweep_csv_broken_after_the_first_chunk(old_file, monkeypatch, capsys):
     """The CSV is streamed chunk by chunk; a failure after some rows were written keeps the old file."""
-    import symcnn.sweep as sweep
+    import symcnn.scaling.sweep as sweep
 
     real, calls = sweep.chunks, []
 
@@ -125,7 +125,7 @@ def test_sweep_csv_broken_after_the_first_chunk(old_file, monkeypatch, capsys):
 def test_every_file_write_goes_through_fileio():
     """Outside fileio.py, no open(..., 'w'), write_text, write_bytes, fdopen, mkstemp or rename — except
     the LaTeX compile, which writes its input into a private temporary folder."""
-    allowed = {("latex/compile.py", "write_bytes")}
+    allowed = {("render/latex/compile.py", "write_bytes")}
     writers = {"write_text", "write_bytes", "rename", "fdopen", "mkstemp", "NamedTemporaryFile"}
     found = []
     for path in sorted(SRC.rglob("*.py")):

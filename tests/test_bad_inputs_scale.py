@@ -16,7 +16,7 @@ import sys
 import pytest
 
 from symcnn.cli import main
-from symcnn.spec import embedded_text, parse_exam
+from symcnn.exam.spec import embedded_text, parse_exam
 
 DEPTH = 1000
 HEAD = embedded_text().split("[[network.layers]]")[0]  # exam, dataset (128×128×3 crops)
@@ -39,7 +39,7 @@ def deep_spec(depth: int = DEPTH) -> str:
 def deep(tmp_path_factory):
     path = tmp_path_factory.mktemp("deep") / "deep.toml"
     path.write_text(deep_spec(), encoding="utf-8")
-    from symcnn.solve import solve
+    from symcnn.exam.solve import solve
 
     exam = parse_exam(path.read_text(encoding="utf-8"), str(path))
     return path, exam, solve(exam)
@@ -47,7 +47,7 @@ def deep(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def deep_tex(deep):
-    latex = pytest.importorskip("symcnn.latex.sheet", reason="the LaTeX sheet (issue 3)")
+    latex = pytest.importorskip("symcnn.render.latex.sheet", reason="the LaTeX sheet (issue 3)")
     return latex.sheet_tex(deep[2], "en")
 
 
@@ -67,8 +67,8 @@ def test_deep_network_derives_and_evaluates_exactly(deep):
 def test_deep_network_renders_as_text_json_and_latex(deep, deep_tex):
     from rich.console import Console
 
-    from symcnn.jsonout import solution_json
-    from symcnn.terminal import solution_table
+    from symcnn.render.jsonout import solution_json
+    from symcnn.render.terminal import solution_table
 
     _, exam, solution = deep
     out = io.StringIO()
@@ -82,7 +82,7 @@ def test_deep_network_renders_as_text_json_and_latex(deep, deep_tex):
 @pytest.mark.skipif(not (shutil.which("pdflatex") and shutil.which("pdftotext")), reason="needs pdflatex and pdftotext")
 def test_deep_network_sheet_compiles(deep_tex, tmp_path):
     """The 1,000-layer sheet compiles (hundreds of pages) and shows the last layers."""
-    from symcnn.latex import run_latex
+    from symcnn.render.latex import run_latex
 
     pdf = tmp_path / "deep.pdf"
     pdf.write_bytes(run_latex(deep_tex.encode("utf-8"), "deep.tex").pdf)

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from fuzz_toml import TEXT, TOMLISH, document, mutate, retune
 from symcnn.errors import SymcnnError
-from symcnn.spec import embedded_text, parse_exam
+from symcnn.exam.spec import embedded_text, parse_exam
 
 SOURCE = "fuzz.toml"
 SEED = tomllib.loads(embedded_text(), parse_float=Decimal)
@@ -65,7 +65,7 @@ def test_spec_random_text(text):
 @given(st.data())
 def test_mutated_specs_that_load_also_solve(data):
     """A spec the loader accepts must be solvable: answers, or a one-line SymcnnError naming the file."""
-    from symcnn.solve import solve
+    from symcnn.exam.solve import solve
 
     doc = retune(data, SEED)  # sizes from 0 to 2^64, logits and learning rates in ±50
     exam = loads_or_one_line_error(parse_exam, document(doc))
@@ -145,7 +145,7 @@ def test_hostile_claims_review(seed_solution, qid, claim):
 
 # --------------------------------------------------------------------------- zoo model specs
 
-zoo = pytest.importorskip("symcnn.zoo", reason="model specs come with the zoo (issue 6)")
+zoo = pytest.importorskip("symcnn.models.zoo", reason="model specs come with the zoo (issue 6)")
 MODEL_SEED = tomllib.loads((Path(zoo.__file__).parent / "resnet18.toml").read_text(encoding="utf-8"),
                            parse_float=Decimal)
 

@@ -10,7 +10,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from symcnn.errors import UnsupportedLayerError
-from symcnn.network import evaluate
+from symcnn.model.network import evaluate
 
 torch = pytest.importorskip("torch", reason="torch is an optional extra; CI installs torch==2.13.0")
 nn = torch.nn

@@ -234,7 +234,7 @@ def test_the_scan_catches_each_kind():
 
 
 def test_exact_expr_refuses_text():
-    from symcnn.exact import expr
+    from symcnn.model.exact import expr
 
     for text in ("1 + 1", "__import__('os')", b"2"):
         with pytest.raises(TypeError, match="never parses text"):
@@ -246,7 +246,7 @@ def test_exact_expr_refuses_text():
 
 
 def test_latex_runs_sandboxed():
-    compile_ = pytest.importorskip("symcnn.latex.compile", reason="the LaTeX sheet (issue 3)")
+    compile_ = pytest.importorskip("symcnn.render.latex.compile", reason="the LaTeX sheet (issue 3)")
     for command in compile_.ENGINES.values():
         assert "-no-shell-escape" in command and "-interaction=nonstopmode" in command
     assert 0 < compile_.TIMEOUT <= 300
@@ -257,7 +257,7 @@ def test_latex_runs_sandboxed():
 @pytest.mark.skipif(not shutil.which("pdflatex"), reason="needs pdflatex")
 def test_raw_tex_cannot_run_commands_or_read_files():
     """Unescaped TeX (what escaping prevents) still cannot touch a file, run a shell or read /etc/passwd."""
-    from symcnn.latex import LatexError, run_latex
+    from symcnn.render.latex import LatexError, run_latex
 
     marker = Path(tempfile.gettempdir()) / f"pwned_{secrets.token_hex(6)}"
     shell = (r"\documentclass{article}\begin{document}\immediate\write18{touch " + str(marker) + "}"

@@ -10,13 +10,13 @@ import pytest
 import sympy
 
 from symcnn.catalogue import LANGUAGES, catalogue
-from symcnn.conventions import CONVENTIONS
-from symcnn.latex import escape, formula_latex, number_latex, printer, value_latex
-from symcnn.latex.rows import step_rows
-from symcnn.latex.rules_section import rule_names
-from symcnn.latex.sheet import SECTIONS, sheet_tex
-from symcnn.layers import ACTIVATIONS, LAYER_TYPES
-from symcnn.steps import Step
+from symcnn.exam.steps import Step
+from symcnn.model.conventions import CONVENTIONS
+from symcnn.model.layers import ACTIVATIONS, LAYER_TYPES
+from symcnn.render.latex import escape, formula_latex, number_latex, printer, value_latex
+from symcnn.render.latex.rows import step_rows
+from symcnn.render.latex.rules_section import rule_names
+from symcnn.render.latex.sheet import SECTIONS, sheet_tex
 
 H, K, P, S, A, B = sympy.symbols("H k p s a b", integer=True, positive=True)
 CONV = sympy.floor((H + 2 * P - K) / S) + 1
@@ -107,7 +107,7 @@ def test_hostile_names_are_escaped_in_the_sheet(solution):
 
 
 def test_sheet_is_byte_identical_across_processes(solution):
-    code = ("import sys; from symcnn import load_exam, solve; from symcnn.latex.sheet import sheet_tex;"
+    code = ("import sys; from symcnn import load_exam, solve; from symcnn.render.latex.sheet import sheet_tex;"
             "sys.stdout.buffer.write(sheet_tex(solve(load_exam()), 'vi').encode())")
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True,
                            env={"PYTHONHASHSEED": "12345", "PATH": ""}).stdout

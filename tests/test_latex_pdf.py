@@ -12,12 +12,12 @@ import pytest
 
 from symcnn.catalogue import LANGUAGES
 from symcnn.cli import main
-from symcnn.latex import LatexError, compile_pdf, document, escape, run_latex
-from symcnn.latex.regenerate import report_path
-from symcnn.latex.sheet import sheet_tex
+from symcnn.regenerate import report_path
+from symcnn.render.latex import LatexError, compile_pdf, document, escape, run_latex
+from symcnn.render.latex.sheet import sheet_tex
 
 ROOT = Path(__file__).resolve().parents[1]
-REGENERATE = "regenerate them with `python -m symcnn.latex.regenerate` from the repository root"
+REGENERATE = "regenerate them with `python -m symcnn.regenerate` from the repository root"
 
 needs_tex = pytest.mark.skipif(shutil.which("pdflatex") is None and shutil.which("latexmk") is None,
                                reason="pdflatex/latexmk not installed (CI: apt-get install texlive-latex-base"

@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symcnn.errors import SpecError
-from symcnn.exact import expr
-from symcnn.layers import (
+from symcnn.model.exact import expr
+from symcnn.model.layers import (
     AdaptiveAvgPool2d,
     Add,
     AvgPool2d,
@@ -21,7 +21,7 @@ from symcnn.layers import (
     MaxPool2d,
     symbolic,
 )
-from symcnn.network import Network, Node, derive, evaluate
+from symcnn.model.network import Network, Node, derive, evaluate
 
 
 def taps(n: int, k: int, p: int, s: int, r: int) -> int:
@@ -137,7 +137,7 @@ def test_merge_shape_errors(nodes, message):
 
 
 def test_deep_residual_network_closed_forms_stay_flat():
-    from symcnn.network import closed_forms
+    from symcnn.model.network import closed_forms
 
     nodes = []
     for i in range(300):  # 300 residual blocks of a 3×3/1 conv: the size never changes
@@ -164,7 +164,7 @@ layers_any = st.one_of(
 @settings(max_examples=60, deadline=None)
 def test_closed_forms_equal_numbers_for_random_networks(layers, h, w):
     """Every layer's shape, parameters and counts in H and W equal evaluate() at a random size."""
-    from symcnn.network import closed_forms
+    from symcnn.model.network import closed_forms
 
     nodes = []
     for i, lay in enumerate(layers):  # an Add sums the previous layer with the one before it

@@ -8,9 +8,9 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symcnn import rules
-from symcnn.layers import MaxPool2d
-from symcnn.network import Network, Node, derive, evaluate
+from symcnn.model import rules
+from symcnn.model.layers import MaxPool2d
+from symcnn.model.network import Network, Node, derive, evaluate
 
 
 def torch_ceil_out(n: int, k: int, p: int, s: int) -> int:
@@ -65,7 +65,7 @@ def test_ceil_mode_keeps_one_symbol_per_dimension():
 
 def test_spec_reads_ceil_mode():
     from symcnn.errors import SpecError
-    from symcnn.spec import embedded_text, parse_exam
+    from symcnn.exam.spec import embedded_text, parse_exam
 
     pool1 = 'name = "pool1"\ntype = "maxpool"\n'
     text = embedded_text()

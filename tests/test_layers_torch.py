@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symcnn.layers import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
-from symcnn.network import Network, Node, evaluate
+from symcnn.model.layers import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from symcnn.model.network import Network, Node, evaluate
 from test_layers import build_conv, convs
 
 torch = pytest.importorskip("torch", reason="torch is an optional extra; CI installs torch==2.13.0")

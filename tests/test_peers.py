@@ -15,15 +15,15 @@ from collections import Counter
 
 import pytest
 
-from symcnn.conventions import CONVENTIONS
-from symcnn.network import evaluate
+from symcnn.model.conventions import CONVENTIONS
+from symcnn.model.network import evaluate
 
 torch = pytest.importorskip("torch", reason="torch is an optional extra; CI installs torch==2.13.0")
 
 import peer_tools  # noqa: E402  (imports torch)
 import torch_twins  # noqa: E402
-from symcnn.importer import from_torch  # noqa: E402
-from symcnn.zoo import load_model  # noqa: E402
+from symcnn.models.importer import from_torch  # noqa: E402
+from symcnn.models.zoo import load_model  # noqa: E402
 
 TOOL_MODULES = {  # preset → what must be importable, and why it may not be
     "torchinfo": ("torchinfo", "torchinfo 1.8.0 not installed (pip install '.[peers]')"),

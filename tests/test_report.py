@@ -8,10 +8,10 @@ import re
 import pytest
 
 from symcnn.cli import main
-from symcnn.conventions import CONVENTIONS
-from symcnn.network import closed_forms
-from symcnn.report import build_report, load_target
-from symcnn.zoo import MODELS
+from symcnn.model.conventions import CONVENTIONS
+from symcnn.model.network import closed_forms
+from symcnn.models.report import build_report, load_target
+from symcnn.models.zoo import MODELS
 
 TARGETS = (None, *MODELS)
 
@@ -120,7 +120,7 @@ def test_exam_report_in_vietnamese(capsys):
 
 
 def test_spec_files(capsys, tmp_path):
-    from symcnn.spec import embedded_text
+    from symcnn.exam.spec import embedded_text
 
     exam = tmp_path / "exam.toml"
     exam.write_text(embedded_text(), encoding="utf-8")

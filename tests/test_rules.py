@@ -6,9 +6,9 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symcnn import rules
-from symcnn.layers import AvgPool2d, Conv2d, Dense, MaxPool2d, symbolic
-from symcnn.network import Network, Node, derive, evaluate
+from symcnn.model import rules
+from symcnn.model.layers import AvgPool2d, Conv2d, Dense, MaxPool2d, symbolic
+from symcnn.model.network import Network, Node, derive, evaluate
 
 
 def positions(n: int, k: int, p: int, s: int) -> int:

@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symcnn.errors import SpecError
-from symcnn.layers import AvgPool2d, Dense
-from symcnn.network import Network, Node, evaluate
-from symcnn.printing import formula_text
-from symcnn.scaling import border_losses, growth, merge_floors, smallest_valid
-from symcnn.sweep import chunks, plan
+from symcnn.model.layers import AvgPool2d, Dense
+from symcnn.model.network import Network, Node, evaluate
+from symcnn.render.printing import formula_text
+from symcnn.scaling.formulas import border_losses, growth, merge_floors, smallest_valid
+from symcnn.scaling.sweep import chunks, plan
 
 
 @pytest.fixture(scope="module")

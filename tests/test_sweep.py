@@ -17,9 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symcnn.cli import main
-from symcnn.layers import Conv2d, Dense
-from symcnn.network import Network, Node, derive, evaluate
-from symcnn.sweep import INT64_MAX, chunks, format_rows, plan, write_csv
+from symcnn.model.layers import Conv2d, Dense
+from symcnn.model.network import Network, Node, derive, evaluate
+from symcnn.scaling.sweep import INT64_MAX, chunks, format_rows, plan, write_csv
 
 
 def row(exam, h, w):
@@ -186,7 +186,7 @@ def test_cli_csv_and_plot(tmp_path, capsys):
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.integers(0, INT64_MAX), min_size=1, max_size=30), st.integers(0, 10**11), st.integers(0, 10**6))
 def test_wide_limbs_match_python_ints(xs, m, c):
-    from symcnn.wide import Wide
+    from symcnn.scaling.wide import Wide
 
     w = Wide.from_int64(np.array(xs, dtype=np.int64))
     got = (w * m + c) * 3 + np.array(xs, dtype=np.int64)
@@ -198,7 +198,7 @@ def test_wide_columns_are_not_python_objects(exam):
     # the run's cost passes int64 near size 4,000 (100 epochs · 4,000 iterations · 128 · ~2e11)
     sw = plan(exam, range(40_000, 40_010), range(40_000, 40_010), square=True)
     (c,) = chunks(sw)
-    from symcnn.wide import Wide
+    from symcnn.scaling.wide import Wide
 
     assert isinstance(c.columns["run.macs"], Wide)
     assert [int(v) for v in c.columns["run.macs"]] == [by_hand(n, n)["run.macs"] for n in range(40_000, 40_010)]
@@ -207,8 +207,8 @@ def test_wide_columns_are_not_python_objects(exam):
 @pytest.mark.parametrize("name", ["resnet18", "mobilenet_v2"])
 def test_zoo_graph_sweep_equals_evaluate(exam, name):
     # residual adds, concatenations, batch norms, depthwise convs: every total at every grid size
-    from symcnn.conventions import CONVENTIONS
-    from symcnn.zoo import load_model
+    from symcnn.model.conventions import CONVENTIONS
+    from symcnn.models.zoo import load_model
 
     net = load_model(name).network
     sw = plan(dataclasses.replace(exam, network=net), range(190, 260, 33), range(150, 270, 59))

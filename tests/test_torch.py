@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symcnn.errors import SpecError
-from symcnn.layers import AvgPool2d, Conv2d, Dense, MaxPool2d
-from symcnn.network import Network, Node, evaluate
+from symcnn.model.layers import AvgPool2d, Conv2d, Dense, MaxPool2d
+from symcnn.model.network import Network, Node, evaluate
 
 torch = pytest.importorskip("torch", reason="torch is an optional extra; CI installs torch==2.13.0")
 nn = torch.nn

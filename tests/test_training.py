@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from symcnn.errors import UnsupportedLayerError
-from symcnn.layers import Conv2d, Dense, MaxPool2d
-from symcnn.network import Network, Node, derive, evaluate
-from symcnn.training import BACKWARD_RULES, training_cost
+from symcnn.model.layers import Conv2d, Dense, MaxPool2d
+from symcnn.model.network import Network, Node, derive, evaluate
+from symcnn.model.training import BACKWARD_RULES, training_cost
 
 
 def test_a_layer_after_parameter_free_layers_computes_no_input_gradient():

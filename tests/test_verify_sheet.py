@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from symcnn.regenerate import review_path as report_path
+from symcnn.regenerate import seed_review
+from symcnn.render.latex.review_sheet import node_latex, review_tex
 from symcnn.verify.arith import parse
-from symcnn.verify.sheet import node_latex, report_path, review_tex, seed_review
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,7 +24,7 @@ def review():
 def test_committed_review_is_up_to_date(review, lang):
     committed = ROOT / report_path(lang)
     assert committed.read_text(encoding="utf-8") == review_tex(review, lang), (
-        f"{committed} is stale: run `python -m symcnn.latex.regenerate` from the repository root")
+        f"{committed} is stale: run `python -m symcnn.regenerate` from the repository root")
     assert committed.with_suffix(".pdf").is_file()
 
 
@@ -44,7 +46,7 @@ def test_vietnamese_numbers_on_the_sheet(review):
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
 def test_review_compiles(review, tmp_path):
-    from symcnn.verify.sheet import write_review
+    from symcnn.render.latex.review_sheet import write_review
 
     paths = write_review(review, "en", tmp_path / "review.tex", pdf=True)
     assert paths[-1].read_bytes().startswith(b"%PDF")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from symcnn.errors import SpecError
-from symcnn.network import closed_forms, derive, evaluate
-from symcnn.zoo import MODELS, load_model, parse_model
+from symcnn.model.network import closed_forms, derive, evaluate
+from symcnn.models.zoo import MODELS, load_model, parse_model
 
 # torchvision's model docs (REFERENCE.md §3): params and "GFLOPS" (= MACs) at 224×224
 PUBLISHED = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from symcnn.network import evaluate
-from symcnn.zoo import MODELS, load_model
+from symcnn.model.network import evaluate
+from symcnn.models.zoo import MODELS, load_model
 from test_zoo import macs
 
 torch = pytest.importorskip("torch", reason="torch is an optional extra; CI installs torch==2.13.0")

@@ -14,8 +14,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..scaling import border_losses, growth, smallest_valid
-    from ..spec import load_exam
+    from ..exam.spec import load_exam
+    from ..scaling.formulas import border_losses, growth, smallest_valid
 
     exam = load_exam(args.spec)
     lang = args.lang or exam.language
@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         import json
 
-        from ..printing import formula_text
+        from ..render.printing import formula_text
 
         print(json.dumps({
             "totals": [{"total": g.key, "formula": formula_text(g.exact), "leading": formula_text(g.leading),
@@ -50,7 +50,7 @@ def print_scaling(title: str, totals: tuple, valid: object, losses: tuple, lang:
     from rich.table import Table
 
     from ..catalogue import text
-    from ..printing import formula_text
+    from ..render.printing import formula_text
 
     console = Console()
     table = Table(title=escape(text(lang, "scaling.title", title=title)), show_lines=True)

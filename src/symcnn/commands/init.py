@@ -16,8 +16,8 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ..errors import SymcnnError
+    from ..exam.spec import embedded_text
     from ..fileio import atomic_write
-    from ..spec import embedded_text
 
     target = Path(args.path)
     if target.exists() and not args.force:

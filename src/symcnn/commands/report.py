@@ -7,7 +7,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..report import Report
+    from ..models.report import Report
 
 HELP = "report a network layer by layer (a zoo model, a spec, or the embedded exam's network)"
 TOP_LAYERS = 3  # layers named in each explanation line
@@ -38,7 +38,7 @@ def parse_size(text: str) -> tuple[int, int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..report import build_report, load_target
+    from ..models.report import build_report, load_target
 
     size = parse_size(args.size) if args.size else None
     target = load_target(args.model)
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _shape(shape: tuple[Any, ...], lang: str) -> str:
-    from ..printing import value_text
+    from ..render.printing import value_text
 
     return value_text(tuple(shape), lang)
 
@@ -64,7 +64,7 @@ def _shape(shape: tuple[Any, ...], lang: str) -> str:
 def explanations(report: "Report", lang: str) -> list[str]:
     """One line per (convention, count) that differs from the chosen convention."""
     from ..catalogue import text
-    from ..numbers import NUMBER_FORMATS
+    from ..render.numbers import NUMBER_FORMATS
 
     fmt = NUMBER_FORMATS[lang]
 
@@ -90,7 +90,7 @@ def explanations(report: "Report", lang: str) -> list[str]:
 def formula_lines(report: "Report", lang: str) -> list[tuple[str, str]]:
     """(left, right) pairs: the size symbols' definitions, then each total, then closed forms."""
     from ..catalogue import text
-    from ..printing import formula_text
+    from ..render.printing import formula_text
 
     f = report.formulas
     cost = f"{text(lang, 'report.cost').lower()} ({report.convention.name})"
@@ -125,7 +125,7 @@ def print_report(report: "Report", lang: str) -> None:
     import sys
 
     from ..catalogue import text
-    from ..numbers import NUMBER_FORMATS
+    from ..render.numbers import NUMBER_FORMATS
 
     fmt = NUMBER_FORMATS[lang]
     numbers, conv = report.numbers, report.convention
@@ -151,8 +151,8 @@ def print_report(report: "Report", lang: str) -> None:
 
 def compare_table(report: "Report", lang: str) -> str:
     from ..catalogue import text
-    from ..conventions import CONVENTIONS
-    from ..numbers import NUMBER_FORMATS
+    from ..model.conventions import CONVENTIONS
+    from ..render.numbers import NUMBER_FORMATS
 
     fmt = NUMBER_FORMATS[lang]
     base = report.total(report.convention.name)
@@ -169,7 +169,7 @@ def compare_table(report: "Report", lang: str) -> str:
 
 def report_json(report: "Report") -> dict[str, Any]:
     """The report for machines: exact integers, shapes as lists, formulas as text."""
-    from ..printing import formula_text
+    from ..render.printing import formula_text
 
     f = report.formulas
     layers = [

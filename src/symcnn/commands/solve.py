@@ -16,8 +16,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..solve import solve
-    from ..spec import load_exam
+    from ..exam.solve import solve
+    from ..exam.spec import load_exam
 
     exam = load_exam(args.spec)
     solution = solve(exam)
@@ -27,17 +27,17 @@ def run(args: argparse.Namespace) -> int:
 
         raise SymcnnError("--pdf needs --latex OUT.tex (the PDF is written beside it)")
     if args.latex:
-        from ..latex.sheet import write_sheet
+        from ..render.latex.sheet import write_sheet
 
         for path in write_sheet(solution, lang, args.latex, pdf=args.pdf):
             print(path)
         return 0
     if args.json:
-        from ..jsonout import solution_json
+        from ..render.jsonout import solution_json
 
         print(solution_json(solution))
         return 0
-    from ..terminal import print_solution
+    from ..render.terminal import print_solution
 
     print_solution(solution, lang)
     return 0

@@ -30,7 +30,7 @@ def parse_range(value: str | None, option: str) -> range | None:
     if value is None:
         return None
     from ..errors import SpecError
-    from ..spec import MAX_SIZE
+    from ..exam.spec import MAX_SIZE
 
     parts = value.split(":")
     if len(parts) not in (2, 3) or not all(x.strip().isdigit() for x in parts):
@@ -82,17 +82,17 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from ..catalogue import text
-    from ..conventions import convention
-    from ..scaling import smallest_valid
-    from ..spec import load_exam
-    from ..sweep import chunks, plan, select, write_csv
+    from ..exam.spec import load_exam
+    from ..model.conventions import convention
+    from ..scaling.formulas import smallest_valid
+    from ..scaling.sweep import chunks, plan, select, write_csv
 
     exam = load_exam(args.spec)
     lang = args.lang or exam.language
     conv = convention(args.convention or exam.convention, "--convention").name
     heights, widths, square = _sizes(args)
     if args.plot:
-        from ..plot import check_path
+        from ..render.plot import check_path
 
         check_path(args.plot)
     sw = plan(exam, heights, widths, square)
@@ -119,8 +119,8 @@ def run(args: argparse.Namespace) -> int:
     if js:
         js.close(valid)
     if args.plot:
-        from ..plot import plot_sweep
-        from ..sweep import sample
+        from ..render.plot import plot_sweep
+        from ..scaling.sweep import sample
 
         plot_sweep(sw, sample(sw), valid.height * valid.width, args.plot, lang, conv)
     if not args.json:
@@ -139,7 +139,7 @@ class _JsonRows:
     def __init__(self, sw: Any, stdout: Any):
         import json
 
-        from ..sweep import RowWriter
+        from ..scaling.sweep import RowWriter
 
         stdout.flush()
         self.out = stdout.buffer
@@ -172,7 +172,7 @@ def _print_table(table: _Table, sw: Any, lang: str, conv: str, valid: Any) -> No
     from rich.table import Table
 
     from ..catalogue import text
-    from ..numbers import NUMBER_FORMATS
+    from ..render.numbers import NUMBER_FORMATS
 
     fmt = NUMBER_FORMATS[lang]
     out = Table(title=escape(text(lang, "sweep.title", title=sw.exam.title, sizes=fmt.integer(sw.rows))))

@@ -20,8 +20,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..errors import SymcnnError
-    from ..solve import solve
-    from ..spec import load_exam
+    from ..exam.solve import solve
+    from ..exam.spec import load_exam
 
     if args.pdf and not args.latex:
         raise SymcnnError("--pdf needs --latex OUT.tex")
@@ -35,16 +35,16 @@ def run(args: argparse.Namespace) -> int:
 
     result = review(load_key(args.key), solution)
     if args.latex:
-        from ..verify.sheet import write_review
+        from ..render.latex.review_sheet import write_review
 
         for path in write_review(result, lang, args.latex, pdf=args.pdf):
             print(path)
     if args.json:
-        from ..verify.render import review_json
+        from ..render.review import review_json
 
         print(review_json(result, lang))
     elif not args.latex:
-        from ..verify.render import print_review
+        from ..render.review import print_review
 
         print_review(result, lang)
     return 0 if result.clean else 1

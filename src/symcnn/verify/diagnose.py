@@ -17,13 +17,13 @@ from typing import Any, Iterator, Mapping
 
 import sympy
 
-from ..conventions import Convention, convention
 from ..errors import SymcnnError
-from ..exact import expr
 from ..exam import Exam, Question
-from ..network import Network, derive, evaluate
-from ..questions import QUESTION_KINDS, Context
-from ..steps import Answer, Solution, Step, round_decimal
+from ..exam.questions import QUESTION_KINDS, Context
+from ..exam.steps import Answer, Solution, Step, round_decimal
+from ..model.conventions import Convention, convention
+from ..model.exact import expr
+from ..model.network import Network, derive, evaluate
 from .perturb import EXAM_GENERATORS, READING_GENERATORS, Perturbation, Reading
 from .slips import places, slip_code
 

@@ -22,9 +22,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 
+from ..checked import Table, _show, check_str, read_toml
 from ..errors import KeyFileError
 from ..fileio import read_text
-from ..spec import Table, _show, check_str, read_toml
 from .arith import ArithError, LineCheck, check_line, read_number
 
 EMBEDDED = "seed_key.toml"

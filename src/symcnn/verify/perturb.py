@@ -14,10 +14,10 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Callable, Iterator, Mapping
 
-from ..conventions import Convention, convention
 from ..exam import Exam
-from ..layers import AvgPool2d, Conv2d, MaxPool2d
-from ..steps import Step
+from ..exam.steps import Step
+from ..model.conventions import Convention, convention
+from ..model.layers import AvgPool2d, Conv2d, MaxPool2d
 from .slips import places
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import KeyFileError
 from ..exam import Exam
-from ..steps import Answer, Solution, Step
+from ..exam.steps import Answer, Solution, Step
 from .arith import ArithError, BinOp, LineCheck, Node, agrees, decimals_of, evaluate, factors_dropped, is_sum, literals
 from .diagnose import Diagnosis, Explanation, KeyClaim, Search, components, matches, named_values
 from .keyfile import KeyEntry, KeyFile, check_against

@@ -13,7 +13,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Callable, Iterator
 
-from ..steps import round_decimal
+from ..exam.steps import round_decimal
 
 POWERS = range(-9, 10)
 

@@ -1,0 +1,200 @@
+"""Checked input: TOML read with exact decimals, and typed getters whose errors name the file,
+the field and the value (``exam.toml: network.layers[2].stride must be an integer >= 1, got 0``).
+
+The ground every reader stands on (exam specs, model specs, answer keys). Nothing read here is
+ever evaluated as code; strings, lists, numbers and sizes are bounded (``MAX_*``).
+"""
+
+from __future__ import annotations
+
+import builtins
+import decimal
+import re
+import tomllib
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, Callable
+
+from .errors import SpecError, SymcnnError
+
+MAX_SIZE = 2**64  # larger sizes are surely a typo
+MAX_TEXT = 200  # characters in a name, title or label
+MAX_ITEMS = 10_000  # items in a list (transforms, classes, layer numbers ...)
+MAX_LAYERS = 10_000  # layers in a network, block copies included
+MAX_DIGITS = 30  # significant digits of a decimal number
+MAX_EXPONENT = 30  # decimal numbers lie within 10^±MAX_EXPONENT (or are 0)
+
+
+def read_toml(text: str, source: str, error: type[SymcnnError] = SpecError) -> dict[str, Any]:
+    """Parse TOML, with decimals as exact :class:`Decimal`; a syntax error names the file.
+
+    >>> read_toml("a = " + "[" * 3000, "deep.toml")
+    Traceback (most recent call last):
+    symcnn.errors.SpecError: deep.toml: not valid TOML (nested too deeply)
+    """
+    try:
+        return tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as e:
+        raise error(f"{source}: not valid TOML ({e})") from None
+    except RecursionError:
+        raise error(f"{source}: not valid TOML (nested too deeply)") from None
+    except (ValueError, ArithmeticError) as e:  # an integer of over 4300 digits, a decimal tomllib cannot read
+        raise error(f"{source}: not valid TOML ({_first_line(e)})") from None
+
+
+def _first_line(e: BaseException) -> str:
+    return (str(e).splitlines() or [type(e).__name__])[0][:200]
+
+
+class Table:
+    """A TOML table being read: typed getters whose errors name file, field and value."""
+
+    def __init__(self, data: Any, where: str, source: str):
+        self.source, self.where = source, where
+        if not isinstance(data, dict):
+            self.fail(where, "must be a table", data)
+        self.data: dict[str, Any] = data
+        self.used: set[str] = set()
+
+    def path(self, key: str) -> str:
+        key = key if _BARE.fullmatch(key) else _show(key)
+        return f"{self.where}.{key}" if self.where else key
+
+    def fail(self, field: str, why: str, value: Any = ..., error: type[SymcnnError] = SpecError) -> None:
+        got = "" if value is ... else f", got {_show(value)}"
+        raise error(f"{self.source}: {field} {why}{got}")
+
+    def raw(self, key: str, default: Any = ...) -> Any:
+        self.used.add(key)
+        if key not in self.data:
+            if default is ...:
+                self.fail(self.path(key), "is missing" + self._misspelt(key))
+            return default
+        return self.data[key]
+
+    def _misspelt(self, key: str) -> str:
+        """A hint when an unread key looks like ``key`` misspelt (``kernal`` for ``kernel``)."""
+        import difflib
+
+        unread = [k for k in self.data if k not in self.used]
+        close = difflib.get_close_matches(key, unread, n=1, cutoff=0.75)
+        return f" (is {self.path(close[0])} a misspelling of it?)" if close else ""
+
+    def table(self, key: str, default: Any = ...) -> "Table":
+        value = self.raw(key, {} if default is ... else default)
+        if key not in self.data and default is ...:
+            self.fail(self.path(key), "is missing")
+        return Table(value, self.path(key), self.source)
+
+    def int(self, key: str, default: Any = ..., minimum: int = 1, maximum: int = MAX_SIZE) -> int:
+        value = self.raw(key, default)
+        if key not in self.data:
+            return value
+        return check_int(value, self.path(key), self.source, minimum, maximum)
+
+    def str(self, key: str, default: Any = ..., choices: tuple[str, ...] | None = None) -> str:
+        value = self.raw(key, default)
+        if key not in self.data:
+            return value
+        return check_str(value, self.path(key), self.source, choices)
+
+    def bool(self, key: builtins.str, default: Any = ...) -> builtins.bool:
+        value = self.raw(key, default)
+        if not isinstance(value, bool):
+            self.fail(self.path(key), "must be true or false", value)
+        return value
+
+    def number(self, key: builtins.str, default: Any = ...) -> Fraction:
+        value = self.raw(key, default)
+        return check_number(value, self.path(key), self.source)
+
+    def list(self, key: builtins.str, item: Callable[[Any, builtins.str], Any], default: Any = ..., min_len: builtins.int = 0,
+             max_len: builtins.int = MAX_ITEMS) -> tuple[Any, ...]:
+        value = self.raw(key, default)
+        if not isinstance(value, list):
+            self.fail(self.path(key), "must be a list", value)
+        if len(value) < min_len:
+            self.fail(self.path(key), f"must have at least {min_len} item(s)", value)
+        if len(value) > max_len:
+            self.fail(self.path(key), f"must have at most {max_len} items", f"{len(value)} items")
+        return tuple(item(v, f"{self.path(key)}[{i}]") for i, v in enumerate(value))
+
+    def done(self) -> None:
+        """Reject keys nobody read: a typo must not be silently ignored."""
+        extra = sorted(set(self.data) - self.used)
+        if extra:
+            known = ", ".join(sorted(self.used)) or "none"
+            self.fail(self.path(extra[0]), f"is not a known field (known here: {known})")
+
+
+_BARE = re.compile(r"[A-Za-z0-9_-]{1,60}")  # a key shown as is; any other is quoted
+
+
+def _show(value: Any) -> str:
+    """A value as an error message quotes it: one line, at most 60 characters.
+
+    >>> _show("a\\nb"), _show(2**900), _show(Decimal("1e-999999"))
+    ("'a\\\\nb'", 'an integer of 271 digits', '1E-999999')
+    """
+    if isinstance(value, str):
+        text = repr(value[:60])
+    elif isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        text = f"an integer of {len(str(abs(value))) if value.bit_length() < 10_000 else 'thousands of'} digits"
+    elif isinstance(value, Decimal):
+        text = format(value, "f") if value.is_finite() and abs(value.adjusted()) < 30 else str(value)
+    elif isinstance(value, (list, dict)):
+        text = _show_container(value)
+    else:
+        text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _show_container(value: list[Any] | dict[str, Any]) -> str:
+    """A list or table shown through its first items only (it may be huge or deeply nested)."""
+    if isinstance(value, dict):
+        items = [f"{_show(k)}: {_show_container(v) if isinstance(v, (list, dict)) else _show(v)}"
+                 for k, v in list(value.items())[:4]]
+        return "{" + ", ".join(items) + (", ..." if len(value) > 4 else "") + "}"
+    items = ["[...]" if isinstance(v, (list, dict)) else _show(v) for v in value[:6]]
+    return "[" + ", ".join(items) + (", ..." if len(value) > 6 else "") + "]"
+
+
+def check_int(value: Any, field: str, source: str, minimum: int = 1, maximum: int = MAX_SIZE) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SpecError(f"{source}: {field} must be an integer, got {_show(value)}")
+    if value < minimum:
+        raise SpecError(f"{source}: {field} must be an integer >= {minimum}, got {_show(value)}")
+    if value > maximum:
+        raise SpecError(f"{source}: {field} must be at most {maximum}, got {_show(value)}")
+    return value
+
+
+def check_str(value: Any, field: str, source: str, choices: tuple[str, ...] | None = None,
+              error: type[SymcnnError] = SpecError) -> str:
+    if not isinstance(value, str):
+        raise error(f"{source}: {field} must be a string, got {_show(value)}")
+    if choices is not None and value not in choices:
+        raise error(f"{source}: {field} must be one of {', '.join(choices)}, got {_show(value)}")
+    if not value.strip() or len(value) > MAX_TEXT or not value.isprintable():
+        raise error(
+            f"{source}: {field} must be printable text of 1 to {MAX_TEXT} characters, got {_show(value)}"
+        )
+    return value
+
+
+def check_number(value: Any, field: str, source: str) -> Fraction:
+    """An int or decimal as an exact fraction, bounded before any arithmetic touches it."""
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        raise SpecError(f"{source}: {field} must be a number, got {_show(value)}")
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise SpecError(f"{source}: {field} must be a finite number, got {_show(value)}")
+        if value and not -MAX_EXPONENT <= value.adjusted() <= MAX_EXPONENT:
+            raise SpecError(f"{source}: {field} must lie within 1e±{MAX_EXPONENT} (or be 0), got {_show(value)}")
+        if len(value.as_tuple().digits) > MAX_DIGITS:
+            raise SpecError(f"{source}: {field} must have at most {MAX_DIGITS} significant digits,"
+                            f" got {_show(value)}")
+    with decimal.localcontext(decimal.Context(prec=MAX_DIGITS + MAX_EXPONENT + 2)):
+        if abs(Decimal(value)) > 10**6:
+            raise SpecError(f"{source}: {field} must be at most 1000000 in size, got {_show(value)}")
+    return Fraction(value)

@@ -1,0 +1,66 @@
+"""The exam as immutable values: dataset, network, training, softmax, memory, questions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Mapping
+
+from ..model.network import Network
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Images cut into crops, then augmented: every transform adds one copy of each crop."""
+
+    images: int
+    crops_per_image: int
+    crop_height: int
+    crop_width: int
+    channels: int
+    bytes_per_value: int
+    transforms: tuple[str, ...]
+    keep_originals: bool = True
+
+
+@dataclass(frozen=True)
+class Training:
+    """Mini-batch SGD: backward cost = backward_factor × forward cost."""
+
+    batch_size: int
+    epochs: int
+    backward_factor: int = 1
+    learning_rate: Fraction = Fraction(1, 100)
+    iterations_per_epoch: int | None = None  # None: ceil(samples / batch_size)
+
+
+@dataclass(frozen=True)
+class Softmax:
+    """The output logits of one training image and its true class."""
+
+    classes: tuple[str, ...]
+    logits: tuple[Fraction, ...]
+    target: str
+
+
+@dataclass(frozen=True)
+class Question:
+    """One exam question: its id (``3a``), what it asks (``training.forward``) and options."""
+
+    id: str
+    kind: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Exam:
+    title: str
+    language: str
+    convention: str
+    dataset: Dataset
+    network: Network
+    training: Training
+    softmax: Softmax
+    inference_bytes: int
+    questions: tuple[Question, ...]
+    source: str = "<embedded>"

@@ -1,0 +1,357 @@
+"""Question kinds: each turns the exam into an Answer made of Steps.
+
+``QUESTION_KINDS`` is the table the spec loader checks ``kind`` against and the
+solver dispatches on. Every number comes from the rules in :mod:`symcnn.model.rules`,
+called with sympy symbols for the formula and with ints for the value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from functools import cached_property
+from typing import Any, Callable, Mapping
+
+import sympy
+
+from ..checked import check_int
+from ..errors import SpecError
+from ..model import rules
+from ..model.conventions import Convention
+from ..model.exact import expr
+from ..model.layers import size
+from ..model.network import NetworkFormulas, NetworkNumbers, evaluate
+from . import Exam, Question
+from .steps import Alternative, Answer, Step, round_decimal
+
+PRECISION = 40  # significant digits kept for real-valued answers
+
+
+def sym(name: str) -> sympy.Symbol:
+    """An exam-level quantity's symbol (positive integer unless it is a real)."""
+    return sympy.Symbol(name, integer=True, positive=True)
+
+
+def real(name: str) -> sympy.Symbol:
+    return sympy.Symbol(name, real=True)
+
+
+def step(label: str, symbol: Any, formula: Any, values: Mapping[Any, Any], unit: str | None = None,
+         **args: str) -> Step:
+    """A step whose value is the formula evaluated at ``values`` (exactly)."""
+    formula = expr(formula)
+    used = {s: values[s] for s in _free(formula) if s in values}  # not all of ``values``: deep nets have many
+    value = formula.xreplace({k: sympy.Integer(v) if isinstance(v, int) else v for k, v in used.items()})
+    value = int(value) if value.is_Integer else value
+    return Step(label, symbol, formula, used, value, unit, args)
+
+
+def _free(expr: Any) -> list[Any]:
+    return sorted(getattr(expr, "free_symbols", ()), key=str)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every question kind reads: the exam and its network, derived once."""
+
+    exam: Exam
+    formulas: NetworkFormulas
+    numbers: NetworkNumbers
+    convention: Convention
+
+    @cached_property  # read once per layer by some questions: computing it each time is quadratic
+    def values(self) -> dict[Any, int]:
+        return self.numbers.values(self.formulas)
+
+
+# --------------------------------------------------------------------------- dataset
+
+IMAGES, C_CROP, T, ORIG, A, N_CROP, N = (sym(n) for n in ("I", "c", "t", "o", "a", "N_crop", "N"))
+H_C, W_C, CH, B_DATA, S_DATA = (sym(n) for n in ("h", "w", "C", "b", "S"))
+
+
+def _crops(ctx: Context) -> tuple[Step, ...]:
+    d = ctx.exam.dataset
+    return (step("step.crops", N_CROP, rules.samples(IMAGES, C_CROP, 1), {IMAGES: d.images, C_CROP: d.crops_per_image}),)
+
+
+def _samples(ctx: Context) -> tuple[Step, ...]:
+    d = ctx.exam.dataset
+    factor = step("step.augmentation", A, rules.augmentation_factor(T, ORIG),
+                  {T: len(d.transforms), ORIG: int(d.keep_originals)}, transforms=", ".join(d.transforms))
+    total = step("step.samples", N, rules.samples(IMAGES, C_CROP, A),
+                 {IMAGES: d.images, C_CROP: d.crops_per_image, A: factor.value})
+    return factor, total
+
+
+def samples_value(ctx: Context) -> int:
+    return _samples(ctx)[-1].value
+
+
+def dataset_crops(ctx: Context, q: Question) -> Answer:
+    steps = _crops(ctx)
+    return Answer(q.id, q.kind, steps[-1].value, steps, unit="samples")
+
+
+def dataset_samples(ctx: Context, q: Question) -> Answer:
+    steps = _samples(ctx)
+    return Answer(q.id, q.kind, steps[-1].value, steps, unit="samples")
+
+
+def dataset_bytes(ctx: Context, q: Question) -> Answer:
+    d = ctx.exam.dataset
+    samples = _samples(ctx)
+    total = step("step.dataset_bytes", S_DATA, rules.dataset_bytes(N, H_C, W_C, CH, B_DATA),
+                 {N: samples[-1].value, H_C: d.crop_height, W_C: d.crop_width, CH: d.channels,
+                  B_DATA: d.bytes_per_value}, unit="B")
+    return Answer(q.id, q.kind, total.value, samples + (total,), unit="B")
+
+
+# --------------------------------------------------------------------------- network
+
+
+def shape_steps(ctx: Context, numbers: NetworkNumbers | None = None, only: tuple[int, ...] | None = None) -> tuple[Step, ...]:
+    """One step per output dimension that has its own formula, for the chosen layers."""
+    numbers = numbers or ctx.numbers
+    values = numbers.values(ctx.formulas)
+    out = []
+    for lf in ctx.formulas.layers:
+        if only is not None and lf.index not in only:
+            continue
+        for s, f in lf.definitions.items():
+            out.append(step("step.shape", s, f, values, layer=lf.name))
+    return tuple(out)
+
+
+def network_shapes(ctx: Context, q: Question) -> Answer:
+    layers = tuple(q.options.get("layers", range(1, len(ctx.formulas.layers) + 1)))
+    for i in layers:
+        if not 1 <= i <= len(ctx.formulas.layers):
+            raise SpecError(f"{ctx.exam.source}: questions[{q.id}].layers: no layer {i}"
+                            f" (the network has {len(ctx.formulas.layers)})")
+    value = tuple(ctx.numbers.layers[i - 1].shape for i in layers)
+    return Answer(q.id, q.kind, value, shape_steps(ctx, only=layers), unit="shape")
+
+
+def _per_layer(ctx: Context, letter: str, label: str, of: Callable[[Any], Any], values: Mapping[Any, Any],
+               unit: str) -> tuple[tuple[Step, ...], Step]:
+    """Steps X_i = formula for each layer, then X = X_1 + ... + X_L."""
+    parts = []
+    for lf in ctx.formulas.layers:
+        parts.append(step(label, sym(f"{letter}_{lf.index}"), of(lf), values, unit, layer=lf.name))
+    total = step("step.sum", sym(letter), sympy.Add(*(p.symbol for p in parts)),
+                 {p.symbol: p.value for p in parts}, unit)
+    return tuple(parts), total
+
+
+def params_steps(ctx: Context) -> tuple[Step, ...]:
+    parts, total = _per_layer(ctx, "P", "step.params", lambda lf: lf.weights + lf.biases, ctx.values, "params")
+    return parts + (total,)
+
+
+def network_params(ctx: Context, q: Question) -> Answer:
+    steps = params_steps(ctx)
+    return Answer(q.id, q.kind, steps[-1].value, steps, unit="params")
+
+
+# --------------------------------------------------------------------------- training
+
+
+def forward_steps(ctx: Context, numbers: NetworkNumbers | None = None) -> tuple[Step, ...]:
+    values = (numbers or ctx.numbers).values(ctx.formulas)
+    parts, total = _per_layer(ctx, "F", "step.cost", lambda lf: ctx.convention.cost(lf.counts), values,
+                              ctx.convention.unit)
+    return parts + (total,)
+
+
+F, R, BATCH, F_B, T_IT, E, F_RUN = (sym(n) for n in ("F", "r", "B", "F_B", "T", "E", "F_run"))
+
+
+def training_forward(ctx: Context, q: Question) -> Answer:
+    steps = forward_steps(ctx)
+    return Answer(q.id, q.kind, steps[-1].value, steps, unit=ctx.convention.unit)
+
+
+def _batch(ctx: Context) -> Step:
+    t = ctx.exam.training
+    forward = forward_steps(ctx)[-1].value
+    return step("step.batch", F_B, rules.batch_cost(F, BATCH, R),
+                {F: forward, BATCH: t.batch_size, R: t.backward_factor}, ctx.convention.unit)
+
+
+def training_batch(ctx: Context, q: Question) -> Answer:
+    s = _batch(ctx)
+    return Answer(q.id, q.kind, s.value, (s,), unit=ctx.convention.unit)
+
+
+def training_run(ctx: Context, q: Question) -> Answer:
+    t = ctx.exam.training
+    batch = _batch(ctx)
+    if t.iterations_per_epoch is not None:
+        its = step("step.iterations_given", T_IT, T_IT, {T_IT: t.iterations_per_epoch})
+    else:
+        its = step("step.iterations", T_IT, rules.iterations(N, BATCH), {N: samples_value(ctx), BATCH: t.batch_size})
+    run = step("step.run", F_RUN, rules.run_cost(F_B, T_IT, E),
+               {F_B: batch.value, T_IT: its.value, E: t.epochs}, ctx.convention.unit)
+    return Answer(q.id, q.kind, run.value, (batch, its, run), unit=ctx.convention.unit)
+
+
+# --------------------------------------------------------------------------- softmax
+
+
+def _exact(x: Fraction) -> sympy.Rational:
+    return sympy.Rational(x.numerator, x.denominator)
+
+
+def _decimal(x: Any, digits: int = PRECISION) -> Decimal:
+    return Decimal(str(sympy.N(x, digits)))
+
+
+def softmax_parts(ctx: Context, decimals: int) -> tuple[tuple[Step, ...], tuple[Step, ...], dict[str, Any]]:
+    """Steps p_c = exp(o_c)/Σ exp(o_j) and δ_c = p_c − y_c; returns exact δ per class."""
+    s = ctx.exam.softmax
+    o = {c: real(f"o_{c}") for c in s.classes}
+    p = {c: real(f"p_{c}") for c in s.classes}
+    y = {c: real(f"y_{c}") for c in s.classes}
+    logits = {o[c]: _exact(v) for c, v in zip(s.classes, s.logits)}
+    denominator = sympy.Add(*(sympy.exp(o[c]) for c in s.classes))
+    shown = {k: Decimal(v.p) / Decimal(v.q) for k, v in logits.items()}
+    p_steps, d_steps, exact = [], [], {}
+    for c in s.classes:
+        formula = sympy.exp(o[c]) / denominator
+        p_exact = formula.xreplace(logits)
+        p_steps.append(Step("step.softmax", p[c], formula, shown, round_decimal(_decimal(p_exact), decimals + 2),
+                            args={"cls": c}))
+        target = int(c == s.target)
+        exact[c] = rules.gradient_delta(p_exact, target)
+        d_steps.append(Step("step.delta", real(f"delta_{c}"), rules.gradient_delta(p[c], y[c]),
+                            {p[c]: round_decimal(_decimal(p_exact), decimals + 2), y[c]: target},
+                            round_decimal(_decimal(exact[c]), decimals), args={"cls": c}))
+    return tuple(p_steps), tuple(d_steps), exact
+
+
+def _decimals(q: Question, default: int) -> int:
+    return int(q.options.get("decimals", default))
+
+
+def softmax_delta(ctx: Context, q: Question) -> Answer:
+    decimals = _decimals(q, 2)
+    p_steps, d_steps, exact = softmax_parts(ctx, decimals)
+    value = tuple(round_decimal(_decimal(d), decimals) for d in exact.values())
+    unrounded = tuple(_decimal(d) for d in exact.values())
+    return Answer(q.id, q.kind, value, p_steps + d_steps, decimals=decimals, unrounded=unrounded)
+
+
+def softmax_step(ctx: Context, q: Question) -> Answer:
+    s = ctx.exam.softmax
+    decimals = _decimals(q, 4)
+    c = q.options.get("output", s.classes[-1])
+    if c not in s.classes:
+        raise SpecError(f"{ctx.exam.source}: questions[{q.id}].output must be one of {', '.join(s.classes)},"
+                        f" got {c!r}")
+    p_steps, d_steps, exact = softmax_parts(ctx, decimals)
+    o_c, eta, d_c = real(f"o_{c}"), real("eta"), real(f"delta_{c}")
+    o_new = real(f"o'_{c}")
+    logit = _exact(s.logits[s.classes.index(c)])
+    lr = _exact(ctx.exam.training.learning_rate)
+    new_exact = rules.gradient_step(logit, lr, exact[c])
+    shown = {o_c: Decimal(logit.p) / Decimal(logit.q), eta: Decimal(lr.p) / Decimal(lr.q),
+             d_c: round_decimal(_decimal(exact[c]), decimals + 2)}
+    last = Step("step.update", o_new, rules.gradient_step(o_c, eta, d_c), shown,
+                round_decimal(_decimal(new_exact), decimals), args={"cls": c})
+    index = s.classes.index(c)
+    steps = (p_steps[index], d_steps[index], last)
+    return Answer(q.id, q.kind, last.value, steps, decimals=decimals, unrounded=_decimal(new_exact))
+
+
+# --------------------------------------------------------------------------- memory
+
+M_ACT, M_PAR, M_ALL, B_VAL, P_ALL = (sym(n) for n in ("M_act", "M_par", "M", "b", "P"))
+
+
+def activation_steps(ctx: Context) -> tuple[Step, ...]:
+    b = ctx.exam.inference_bytes
+    symbols_in = ctx.formulas.input_symbols
+    counts = [step("step.numel", sym("V_0"), size(symbols_in), ctx.values, layer="input")]
+    for lf in ctx.formulas.layers:
+        counts.append(step("step.numel", sym(f"V_{lf.index}"), size(lf.symbols), ctx.values, layer=lf.name))
+    total_values = sympy.Add(*(c.symbol for c in counts))
+    total = step("step.activation_bytes", M_ACT, rules.memory_bytes(total_values, B_VAL),
+                 {B_VAL: b, **{c.symbol: c.value for c in counts}}, "B")
+    return tuple(counts) + (total,)
+
+
+def memory_activations(ctx: Context, q: Question) -> Answer:
+    steps = activation_steps(ctx)
+    return Answer(q.id, q.kind, steps[-1].value, steps, unit="B")
+
+
+def memory_total(ctx: Context, q: Question) -> Answer:
+    b = ctx.exam.inference_bytes
+    params = params_steps(ctx)[-1]
+    acts = activation_steps(ctx)[-1]
+    par = step("step.param_bytes", M_PAR, rules.memory_bytes(P_ALL, B_VAL), {P_ALL: params.value, B_VAL: b}, "B")
+    total = step("step.memory_total", M_ALL, M_PAR + M_ACT, {M_PAR: par.value, M_ACT: acts.value}, "B")
+    return Answer(q.id, q.kind, total.value, (par, total), unit="B")
+
+
+# --------------------------------------------------------------------------- larger input
+
+
+def inference_cost(ctx: Context, q: Question) -> Answer:
+    height = int(q.options.get("height", ctx.exam.network.input_shape[0]))
+    width = int(q.options.get("width", ctx.exam.network.input_shape[1]))
+    try:
+        big = evaluate(ctx.exam.network, (height, width, ctx.exam.network.input_shape[2]))
+    except SpecError as e:
+        raise SpecError(f"{ctx.exam.source}: questions[{q.id}]: at {height}×{width}: {e}") from None
+    steps = shape_steps(ctx, big) + forward_steps(ctx, big)
+    base = forward_steps(ctx)[-1]
+    h_in, w_in = sym("H"), sym("W")
+    n_tiles, f_tile = sym("n"), sym("F_tile")
+    count = step("step.tiles", n_tiles, rules.tiles(h_in, H_C) * rules.tiles(w_in, W_C),
+                 {h_in: height, w_in: width, H_C: ctx.exam.network.input_shape[0], W_C: ctx.exam.network.input_shape[1]})
+    tiled = step("step.tiled_cost", f_tile, n_tiles * F, {n_tiles: count.value, F: base.value}, ctx.convention.unit)
+    alternatives = (
+        Alternative("assume.tile", tiled.value, (count, tiled)),
+        Alternative("assume.resize", base.value, (base,)),
+    )
+    return Answer(q.id, q.kind, steps[-1].value, steps, unit=ctx.convention.unit,
+                  assumption="assume.same_stack", alternatives=alternatives)
+
+
+# --------------------------------------------------------------------------- registry
+
+
+@dataclass(frozen=True)
+class QuestionKind:
+    """A question kind: how to answer it and which options a spec may give it."""
+
+    solve: Callable[[Context, Question], Answer]
+    options: Mapping[str, Callable[[Any, str], Any]]
+
+
+def _int_list(t: Any, name: str) -> tuple[int, ...]:
+    return t.list(name, lambda v, f: check_int(v, f, t.source), min_len=1)
+
+
+def _decimals_option(t: Any, name: str) -> int:
+    return t.int(name, minimum=0, maximum=12)
+
+
+QUESTION_KINDS: dict[str, QuestionKind] = {
+    "dataset.crops": QuestionKind(dataset_crops, {}),
+    "dataset.samples": QuestionKind(dataset_samples, {}),
+    "dataset.bytes": QuestionKind(dataset_bytes, {}),
+    "network.shapes": QuestionKind(network_shapes, {"layers": _int_list}),
+    "network.params": QuestionKind(network_params, {}),
+    "training.forward": QuestionKind(training_forward, {}),
+    "training.batch": QuestionKind(training_batch, {}),
+    "training.run": QuestionKind(training_run, {}),
+    "softmax.delta": QuestionKind(softmax_delta, {"decimals": _decimals_option}),
+    "softmax.step": QuestionKind(softmax_step, {"decimals": _decimals_option, "output": lambda t, n: t.str(n)}),
+    "memory.activations": QuestionKind(memory_activations, {}),
+    "memory.total": QuestionKind(memory_total, {}),
+    "inference.cost": QuestionKind(inference_cost, {"height": lambda t, n: t.int(n), "width": lambda t, n: t.int(n)}),
+}

@@ -1,0 +1,23 @@
+"""The `solve` pipeline: spec → symbolic model → derivations → answers."""
+
+from __future__ import annotations
+
+from ..model.conventions import convention
+from ..model.network import derive, evaluate
+from . import Exam
+from .questions import QUESTION_KINDS, Context
+from .steps import Solution
+
+
+def solve(exam: Exam) -> Solution:
+    """Answer every question of ``exam``, each with the steps that derive it.
+
+    >>> from symcnn.exam.spec import load_exam
+    >>> solve(load_exam()).answer("1a").value
+    51200
+    """
+    formulas = derive(exam.network)
+    numbers = evaluate(exam.network)
+    ctx = Context(exam, formulas, numbers, convention(exam.convention))
+    answers = tuple(QUESTION_KINDS[q.kind].solve(ctx, q) for q in exam.questions)
+    return Solution(exam, answers, formulas, numbers, numbers.warnings)

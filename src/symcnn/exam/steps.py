@@ -1,0 +1,101 @@
+"""A solution as values: each step is (label, symbol, formula, substitution, value, unit).
+
+Derivations build these; the terminal table, the JSON and the LaTeX sheet all render
+the same steps, and no printer computes anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Callable, Mapping
+
+from ..errors import Notice
+
+Value = Any  # int | Decimal | tuple of those | tuple of shapes
+
+DISPLAYS: dict[str, Callable[[Any], str]] = {}
+"""How Jupyter shows a step, an answer and a solution as LaTeX: filled in by the rendering
+layer (:mod:`symcnn.render.latex.notebook`), so that the values here never import a printer."""
+
+
+def _display(what: str, value: Any) -> str | None:
+    show = DISPLAYS.get(what)
+    return show(value) if show is not None else None
+
+
+@dataclass(frozen=True)
+class Step:
+    """``symbol = formula = formula with values substituted = value``.
+
+    ``label`` is a catalogue key (``step.conv_out``) and ``args`` fill its blanks,
+    e.g. the layer name.
+    """
+
+    label: str
+    symbol: Any  # sympy Symbol (or tuple of symbols for a shape)
+    formula: Any  # sympy expression in symbols
+    values: Mapping[Any, Any]  # symbol → number, for the substituted line
+    value: Value
+    unit: str | None = None
+    args: Mapping[str, str] = field(default_factory=dict)
+
+    def _repr_latex_(self) -> str | None:  # Jupyter
+        return _display("step", self)
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """Another reading of an ambiguous question, with its own steps and value."""
+
+    key: str  # catalogue key of the assumption, e.g. "assume.tile"
+    value: Value
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A question's answer: the value, how it was derived, and any alternatives."""
+
+    id: str
+    kind: str
+    value: Value
+    steps: tuple[Step, ...]
+    unit: str | None = None
+    decimals: int | None = None  # rounded to this many decimals; None = exact
+    unrounded: Value = None
+    assumption: str | None = None  # catalogue key of the reading used for ``value``
+    alternatives: tuple[Alternative, ...] = ()
+
+    def _repr_latex_(self) -> str | None:  # Jupyter
+        return _display("answer", self)
+
+
+@dataclass(frozen=True)
+class Solution:
+    """Every answer of an exam, plus what the sheet shows around them."""
+
+    exam: Any  # symcnn.exam.Exam
+    answers: tuple[Answer, ...]
+    formulas: Any  # NetworkFormulas
+    numbers: Any  # NetworkNumbers at the training size
+    warnings: tuple[Notice, ...] = ()
+
+    def _repr_latex_(self) -> str | None:  # Jupyter, in the exam's language
+        return _display("solution", self)
+
+    def answer(self, qid: str) -> Answer:
+        for a in self.answers:
+            if a.id == qid:
+                return a
+        raise KeyError(qid)
+
+
+def round_decimal(value: Any, decimals: int) -> Decimal:
+    """Round half away from zero, as exams do: 0.125 → 0.13."""
+    from decimal import ROUND_HALF_UP, localcontext
+
+    d = Decimal(str(value))
+    with localcontext() as ctx:  # enough digits for any (bounded) value: quantize never overflows
+        ctx.prec = max(ctx.prec, d.adjusted() + decimals + 3)
+        return d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)

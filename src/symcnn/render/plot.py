@@ -1,0 +1,77 @@
+"""Log–log plot of a sweep: cost against pixels, one line per component (matplotlib, lazily).
+
+Values are exact ints until the very last step, where matplotlib needs floats to draw.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..catalogue import text
+from ..errors import SpecError, ToolMissingError
+from ..fileio import atomic_write
+from ..scaling.sweep import Chunk, Sweep
+
+FORMATS = ("png", "pdf")
+
+
+def check_path(path: str | Path) -> str:
+    """The plot's format from its suffix; anything else is an error naming --plot and the value."""
+    fmt = Path(path).suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise SpecError(f"--plot: the file must end in .png or .pdf, got {str(path)!r}")
+    return fmt
+
+
+def components(sw: Sweep, convention: str) -> list[tuple[str, str]]:
+    """(column, catalogue key) of every line: each layer's cost, then parameters and activations."""
+    lines = [(f"{node.name}.cost.{convention}", node.name) for node in sw.exam.network.nodes]
+    return lines + [("params", "sweep.col.params"), ("activations", "sweep.col.activations")]
+
+
+def _floats(values: Any, n: int) -> np.ndarray:
+    if isinstance(values, np.ndarray):
+        return np.array([float(v) for v in values.tolist()]) if values.dtype == object else values.astype(float)
+    return np.full(n, float(values))
+
+
+def plot_sweep(sw: Sweep, rows: Chunk, smallest: int, path: str | Path, lang: str, convention: str) -> Path:
+    """Draw the sampled rows and write the figure atomically to ``path`` (.png or .pdf)."""
+    fmt = check_path(path)
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise ToolMissingError("--plot needs matplotlib: pip install 'symcnn[plot]'") from None
+    n = rows.rows
+    pixels = _floats(rows.columns["H"], n) * _floats(rows.columns["W"], n)
+    order = np.argsort(pixels, kind="stable")
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for column, label in components(sw, convention):
+        y = _floats(rows.columns[column], n)[order]
+        if (y > 0).any():
+            total = label.startswith("sweep.")  # parameters and activations: dashed over the layer costs,
+            name = text(lang, label) if total else text(lang, "sweep.plot.layer", layer=label)
+            ax.plot(pixels[order][y > 0], y[y > 0], label=name,  # so a layer whose cost equals one shows
+                    linestyle="--" if total else "-", linewidth=2.2 if total else 1.4)
+    ax.axvline(float(smallest), color="grey", linestyle=":", linewidth=1)
+    ax.annotate(text(lang, "sweep.plot.smallest", pixels=smallest), (float(smallest), 0.98),
+                xycoords=("data", "axes fraction"), xytext=(4, 0), textcoords="offset points",
+                ha="left", va="top", fontsize=8, color="grey")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(text(lang, "sweep.plot.x"))
+    ax.set_ylabel(text(lang, "sweep.plot.y", convention=convention))
+    ax.set_title(text(lang, "sweep.plot.title", title=sw.exam.title))
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(0.0, 0.93))
+    ax.grid(True, which="both", alpha=0.3)
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, bbox_inches="tight", metadata={"CreationDate": None} if fmt == "pdf" else None)
+    plt.close(fig)
+    return atomic_write(path, buf.getvalue())

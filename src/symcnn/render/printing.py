@@ -1,0 +1,107 @@
+"""Turn steps into text: a sympy printer that writes chosen symbols as numbers.
+
+The LaTeX counterpart lives in :mod:`symcnn.render.latex`; both print a formula once with
+symbols and once with every symbol replaced by its number, unsimplified.
+
+>>> import sympy
+>>> H, k, s = sympy.symbols("H k s")
+>>> formula_text((H - k) // s + 1, {H: 57, k: 2, s: 2})
+'floor((57 - 2)/2) + 1'
+
+For people at a terminal the same formula reads as mathematics; JSON keeps the plain
+form above, which sympy can read back:
+
+>>> H1, d = sympy.symbols("H_1 delta_HT")
+>>> formula_text(sympy.floor((H1 + 2 - k**2) / s) + 1, unicode=True)
+'⌊(H₁ - k² + 2)/s⌋ + 1'
+>>> formula_text(3 * H1 * k**2 * d, {H1: 124, k: 7}, "vi", unicode=True)
+'3·124·δ_HT·7²'
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from sympy.printing.str import StrPrinter
+
+from ..exam.steps import Step
+from .numbers import NUMBER_FORMATS, NumberFormat
+
+
+class NumberSubstitutingPrinter(StrPrinter):
+    """StrPrinter that prints mapped symbols as (formatted) numbers, keeping the order."""
+
+    _default_settings = {**StrPrinter._default_settings, "numbers": {}, "number_format": None}
+
+    def _print_Symbol(self, expr: Any) -> str:
+        numbers: Mapping[Any, Any] = self._settings["numbers"]
+        if expr in numbers:
+            fmt: NumberFormat = self._settings["number_format"] or NUMBER_FORMATS["plain"]
+            text = fmt.number(numbers[expr])
+            return f"({text})" if text.startswith("-") else text
+        return super()._print_Symbol(expr)
+
+
+_SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+_SUPERSCRIPTS = {2: "²", 3: "³"}
+
+
+class UnicodeFormulaPrinter(NumberSubstitutingPrinter):
+    """Formulas for reading: ⌊x⌋, a·b, k², Greek letters and numeric subscripts (H₁)."""
+
+    def _print_Symbol(self, expr: Any) -> str:
+        if expr in self._settings["numbers"]:
+            return super()._print_Symbol(expr)
+        from sympy.printing.pretty.pretty_symbology import greek_unicode
+
+        head, sep, tail = expr.name.partition("_")
+        head = greek_unicode.get(head, head)
+        return head + (tail.translate(_SUBSCRIPT_DIGITS) if tail.isdigit() else sep + tail)
+
+    def _print_Mul(self, expr: Any) -> str:
+        return super()._print_Mul(expr).replace("*", "·")  # operands are printed by this printer: no '**' left
+
+    def _print_Pow(self, expr: Any, rational: bool = False) -> str:
+        if expr.exp.is_Integer and int(expr.exp) in _SUPERSCRIPTS:
+            from sympy.printing.precedence import PRECEDENCE
+
+            return self.parenthesize(expr.base, PRECEDENCE["Pow"], strict=False) + _SUPERSCRIPTS[int(expr.exp)]
+        return super()._print_Pow(expr, rational).replace("**", "^")
+
+    def _print_floor(self, expr: Any) -> str:
+        return f"⌊{self._print(expr.args[0])}⌋"
+
+    def _print_ceiling(self, expr: Any) -> str:
+        return f"⌈{self._print(expr.args[0])}⌉"
+
+
+def formula_text(formula: Any, numbers: Mapping[Any, Any] | None = None, lang: str = "plain",
+                 unicode: bool = False) -> str:
+    """A formula as text; with ``numbers``, those symbols are written as numbers.
+
+    ``unicode`` writes it for reading (terminal tables) rather than for machines (JSON).
+    """
+    kind = UnicodeFormulaPrinter if unicode else NumberSubstitutingPrinter
+    return kind({"numbers": numbers or {}, "number_format": NUMBER_FORMATS[lang]}).doprint(formula)
+
+
+def value_text(value: Any, lang: str = "plain") -> str:
+    """A step's or answer's value: a number, a vector, a shape or a list of shapes."""
+    fmt = NUMBER_FORMATS[lang]
+    if isinstance(value, tuple):
+        if value and all(isinstance(v, tuple) for v in value):
+            return "; ".join(value_text(v, lang) for v in value)
+        if value and all(isinstance(v, int) for v in value):
+            return " × ".join(fmt.number(v) for v in value)
+        return "[" + "; ".join(fmt.number(v) for v in value) + "]"
+    return fmt.number(value)
+
+
+def step_text(s: Step, lang: str = "plain", unicode: bool = False) -> tuple[str, str, str, str]:
+    """(symbol, formula, substituted formula, value) of a step, as text."""
+    return (
+        formula_text(s.symbol, unicode=unicode),
+        formula_text(s.formula, unicode=unicode),
+        formula_text(s.formula, s.values, lang, unicode),
+        value_text(s.value, lang),
+    )
