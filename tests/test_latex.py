@@ -137,7 +137,7 @@ def test_sections_are_a_list_of_functions():
 ])
 def test_the_sheet_finds_its_wording_in_the_catalogue(lang, section, names):
     missing = [n for n in names if f"{section}.{n}" not in catalogue(lang)]
-    assert not missing, f"add [{section}] entries to catalogue/{lang}.toml for: {', '.join(missing)}"
+    assert not missing, f"add [{section}] entries to catalogue/{lang}/*.toml for: {', '.join(missing)}"
 
 
 def test_repr_latex_hooks(solution):

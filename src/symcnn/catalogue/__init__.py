@@ -1,4 +1,4 @@
-"""All user-facing wording, one TOML catalogue per language.
+"""All user-facing wording: one folder of TOML files per language (``en/``, ``vi/``), one file per area.
 
 >>> text("en", "kind.dataset.crops")
 'Training samples after cropping'
@@ -16,19 +16,27 @@ LANGUAGES = ("vi", "en")
 
 @cache
 def catalogue(lang: str) -> dict[str, str]:
-    """The flat key → text table of one language."""
-    raw = tomllib.loads(resources.files(__name__).joinpath(f"{lang}.toml").read_text(encoding="utf-8"))
+    """The flat key → text table of one language, merged from every file of its folder.
+
+    Each area has its own file (``en/questions.toml``, ``en/verify.toml`` …); a key defined
+    in two files is a mistake in the catalogue and raises.
+    """
     flat: dict[str, str] = {}
 
-    def walk(prefix: str, node: Any) -> None:
+    def walk(prefix: str, node: Any, source: str) -> None:
         for key, value in node.items():
             name = f"{prefix}.{key}" if prefix else key
             if isinstance(value, dict):
-                walk(name, value)
+                walk(name, value, source)
+            elif name in flat:
+                raise ValueError(f"catalogue {lang}: {name} is defined twice (again in {source})")
             else:
                 flat[name] = value
 
-    walk("", raw)
+    folder = resources.files(__name__).joinpath(lang)
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            walk("", tomllib.loads(entry.read_text(encoding="utf-8")), entry.name)
     return flat
 
 

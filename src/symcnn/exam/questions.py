@@ -1,8 +1,8 @@
 """Question kinds: each turns the exam into an Answer made of Steps.
 
-``QUESTION_KINDS`` is the table the spec loader checks ``kind`` against and the
-solver dispatches on. Every number comes from the rules in :mod:`symcnn.model.rules`,
-called with sympy symbols for the formula and with ints for the value.
+One function per kind, ``(Context, Question) -> Answer``; the table of kinds and their
+options is :data:`symcnn.exam.kinds.QUESTION_KINDS`. Every number comes from the rules in
+:mod:`symcnn.model.rules`, called with sympy symbols for the formula and with ints for the value.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from typing import Any, Callable, Mapping
 
 import sympy
 
-from ..checked import check_int
 from ..errors import SpecError
 from ..model import rules
 from ..model.conventions import Convention
@@ -319,39 +318,3 @@ def inference_cost(ctx: Context, q: Question) -> Answer:
     )
     return Answer(q.id, q.kind, steps[-1].value, steps, unit=ctx.convention.unit,
                   assumption="assume.same_stack", alternatives=alternatives)
-
-
-# --------------------------------------------------------------------------- registry
-
-
-@dataclass(frozen=True)
-class QuestionKind:
-    """A question kind: how to answer it and which options a spec may give it."""
-
-    solve: Callable[[Context, Question], Answer]
-    options: Mapping[str, Callable[[Any, str], Any]]
-
-
-def _int_list(t: Any, name: str) -> tuple[int, ...]:
-    return t.list(name, lambda v, f: check_int(v, f, t.source), min_len=1)
-
-
-def _decimals_option(t: Any, name: str) -> int:
-    return t.int(name, minimum=0, maximum=12)
-
-
-QUESTION_KINDS: dict[str, QuestionKind] = {
-    "dataset.crops": QuestionKind(dataset_crops, {}),
-    "dataset.samples": QuestionKind(dataset_samples, {}),
-    "dataset.bytes": QuestionKind(dataset_bytes, {}),
-    "network.shapes": QuestionKind(network_shapes, {"layers": _int_list}),
-    "network.params": QuestionKind(network_params, {}),
-    "training.forward": QuestionKind(training_forward, {}),
-    "training.batch": QuestionKind(training_batch, {}),
-    "training.run": QuestionKind(training_run, {}),
-    "softmax.delta": QuestionKind(softmax_delta, {"decimals": _decimals_option}),
-    "softmax.step": QuestionKind(softmax_step, {"decimals": _decimals_option, "output": lambda t, n: t.str(n)}),
-    "memory.activations": QuestionKind(memory_activations, {}),
-    "memory.total": QuestionKind(memory_total, {}),
-    "inference.cost": QuestionKind(inference_cost, {"height": lambda t, n: t.int(n), "width": lambda t, n: t.int(n)}),
-}

@@ -5,7 +5,8 @@ from __future__ import annotations
 from ..model.conventions import convention
 from ..model.network import derive, evaluate
 from . import Exam
-from .questions import QUESTION_KINDS, Context
+from .kinds import QUESTION_KINDS
+from .questions import Context
 from .steps import Solution
 
 

@@ -34,7 +34,7 @@ from ..model.conventions import convention
 from ..model.layers import ACTIVATIONS, LAYER_TYPES, Add, Concat, Layer
 from ..model.network import Network, Node, evaluate
 from . import Dataset, Exam, Question, Softmax, Training
-from .questions import QUESTION_KINDS
+from .kinds import QUESTION_KINDS
 
 LANGUAGES = ("vi", "en")
 MULTI_INPUT: tuple[type[Layer], ...] = (Add, Concat)  # layer types that read more than one input

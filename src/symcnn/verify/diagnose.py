@@ -19,7 +19,8 @@ import sympy
 
 from ..errors import SymcnnError
 from ..exam import Exam, Question
-from ..exam.questions import QUESTION_KINDS, Context
+from ..exam.kinds import QUESTION_KINDS
+from ..exam.questions import Context
 from ..exam.steps import Answer, Solution, Step, round_decimal
 from ..model.conventions import Convention, convention
 from ..model.exact import expr
