@@ -62,8 +62,8 @@ def test_per_layer_symbols_substitute_to_the_numbers(name):
 def test_closed_form_is_in_h_and_w_only():
     forms = closed_forms(load_model("resnet18").network)
     total = forms.expand(sum(forms.count("mac")))
-    assert {str(s) for s in total.free_symbols} == {"H", "W"}
-    # by hand: conv1 is 7×7, 3 → 64, stride 2, padding 3: out = floor((H + 6 - 7)/2) + 1
+    assert {str(s) for s in total.free_symbols} == {"H_0", "W_0"}
+    # by hand: conv1 is 7×7, 3 → 64, stride 2, padding 3: out = floor((H_0 + 6 - 7)/2) + 1
     assert forms.value(forms.expand(forms.numbers.layers[0].shape[0]), forms.at(224, 224)) == 112
 
 

@@ -40,6 +40,7 @@ from typing import Any, ClassVar
 
 from ..errors import Notice
 from . import rules
+from .symbolic import window_out
 
 Num = Any  # an int, or a sympy expression
 Shape = tuple[Num, ...]
@@ -153,21 +154,27 @@ class Conv2d(Layer):
 
     def span(self) -> Num:
         """The kernel's extent in the input once dilated."""
-        return rules.dilated_kernel(self.kernel, self.dilation)
+        return self.kernel if self.dilation == 1 else rules.dilated_kernel(self.kernel, self.dilation)  # 1·(k − 1) + 1 is k
 
     def output_shape(self, inputs: tuple[Shape, ...]) -> Shape:
         h, w, _ = inputs[0]
         k, s, p = self.span(), self.stride, self.padding
-        return (rules.conv_out(h, k, p, s), rules.conv_out(w, k, p, s), self.filters)
+        return (window_out(rules.conv_out, h, k, p, s), window_out(rules.conv_out, w, k, p, s),
+                self.filters)
+
+    def channels_per_filter(self, inputs: tuple[Shape, ...]) -> Num:
+        """Input channels each filter sees: all of them unless the convolution is grouped."""
+        c = inputs[0][2]
+        return c if self.groups == 1 else rules.group_channels(c, self.groups)  # c // 1 is c: no floor to build
 
     def weights(self, inputs: tuple[Shape, ...]) -> Num:
-        return rules.conv_weights(self.kernel, rules.group_channels(inputs[0][2], self.groups), self.filters)
+        return rules.conv_weights(self.kernel, self.channels_per_filter(inputs), self.filters)
 
     def biases(self, inputs: tuple[Shape, ...]) -> Num:
         return self.filters if self.bias else 0
 
     def counts(self, inputs: tuple[Shape, ...], out: Shape) -> dict[str, Num]:
-        c = rules.group_channels(inputs[0][2], self.groups)
+        c = self.channels_per_filter(inputs)
         bias = {"conv.bias": size(out)} if self.bias else {}
         return {
             "mac": rules.conv_macs(self.kernel, c, out[0], out[1], self.filters),
@@ -202,7 +209,7 @@ class _Pool2d(Layer):
         h, w, d = inputs[0]
         k, s, p = self.kernel, self.stride, self.padding
         out = POOL_OUT[self.ceil_mode]
-        return (out(h, k, p, s), out(w, k, p, s), d)
+        return (window_out(out, h, k, p, s), window_out(out, w, k, p, s), d)
 
     def counts(self, inputs: tuple[Shape, ...], out: Shape) -> dict[str, Num]:
         return {

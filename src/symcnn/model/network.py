@@ -21,6 +21,7 @@ from typing import Any, Iterator, Mapping
 from ..errors import Notice, SpecError
 from .exact import expr
 from .layers import Layer, Num, Shape, size, symbolic
+from .symbolic import merge_floors, total
 
 
 @dataclass(frozen=True)
@@ -175,13 +176,14 @@ class NetworkNumbers:
     warnings: tuple[Notice, ...] = field(default=())
 
     @property
-    def params(self) -> int:
-        return sum(lay.params for lay in self.layers)
+    def params(self) -> Num:
+        """Parameters of every layer (an int; a formula for :func:`closed_forms`' symbolic sizes)."""
+        return total(lay.params for lay in self.layers)
 
     @property
-    def activations(self) -> int:
+    def activations(self) -> Num:
         """Values in the input and every layer output (layers 0…L)."""
-        return size(self.input_shape) + sum(lay.activations for lay in self.layers)
+        return total([size(self.input_shape), *(lay.activations for lay in self.layers)])
 
     def shapes(self) -> Iterator[tuple[int, ...]]:
         yield self.input_shape
@@ -236,31 +238,37 @@ def evaluate(network: Network, input_shape: tuple[int, int, int] | None = None) 
 
 @dataclass(frozen=True)
 class SizeFormulas:
-    """Every layer's quantities as formulas in the input's height ``H`` and width ``W``.
+    """Every layer's quantities as formulas in the input's height ``H_0`` and width ``W_0``.
 
     Hyperparameters and channels are numbers. Each distinct feature-map size gets one
-    symbol (``H_1 = floor((H - 1)/2) + 1``) defined in terms of the one before, so a
+    symbol, numbered by the first layer that outputs it as :func:`derive` numbers them
+    (``H_1 = floor(H_0/2 - 1/2) + 1``), defined in terms of the sizes before it, so a
     count is a flat monomial such as ``9408*H_1*W_1``; :meth:`expand` gives the closed
-    form in ``H`` and ``W`` on request.
+    form in ``H_0`` and ``W_0`` on request, with one merged floor per size.
     """
 
     input_symbols: tuple[Any, Any]
-    sizes: Mapping[Any, Num]  # size symbol → formula in H, W and earlier size symbols
+    sizes: Mapping[Any, Num]  # size symbol → formula in H_0, W_0 and earlier size symbols
     numbers: NetworkNumbers  # same structure as evaluate()'s, with formulas as values
+    origins: Mapping[Any, tuple[Layer, tuple[Shape, ...], int]] = field(default_factory=dict, repr=False)
+    """size symbol → (layer, its inputs in size symbols, axis): how to rebuild it in H_0, W_0."""
 
     def count(self, name: str) -> list[Num]:
         """The named count of every layer that has it."""
         return [lay.counts[name] for lay in self.numbers.layers if name in lay.counts]
 
     def expand(self, formula: Num) -> Num:
-        """The closed form in H and W: every size symbol replaced by its nested formula."""
-        return formula.xreplace(self._closed_sizes) if hasattr(formula, "xreplace") else formula
+        """The closed form in H_0 and W_0: every size symbol replaced by its merged closed form."""
+        return formula.xreplace(self.closed_sizes) if hasattr(formula, "xreplace") else formula
 
     @cached_property
-    def _closed_sizes(self) -> dict[Any, Num]:
+    def closed_sizes(self) -> dict[Any, Num]:
+        """Size symbol → closed form in H_0, W_0, as ``formulas`` builds it: the layer's rule
+        applied to its inputs' closed forms, nested floors merged (one per axis, any depth)."""
         closed: dict[Any, Num] = {}
-        for sym, formula in self.sizes.items():  # each in terms of earlier ones: one pass
-            closed[sym] = formula.xreplace(closed)
+        for sym, (layer, ins, axis) in self.origins.items():  # each reads earlier ones: one pass
+            shapes = tuple(tuple(closed.get(d, d) for d in shape) for shape in ins)
+            closed[sym] = merge_floors(layer.output_shape(shapes)[axis])
         return closed
 
     def value(self, formula: Num, at: Mapping[Any, int]) -> int:
@@ -280,30 +288,31 @@ def closed_forms(network: Network) -> SizeFormulas:
 
     >>> from symcnn.model.layers import Conv2d
     >>> forms = closed_forms(Network((32, 32, 3), (Node("c", Conv2d(kernel=3, filters=8, stride=2)),)))
-    >>> forms.sizes[forms.numbers.layers[0].shape[0]], sum(forms.count("mac"))
-    (floor(H/2 - 3/2) + 1, 216*H_1*W_1)
-    >>> forms.value(sum(forms.count("mac")), forms.at(32, 32))  # 3·3·3·8 · 15·15
+    >>> forms.sizes[forms.numbers.layers[0].shape[0]], forms.count("mac")[0]
+    (floor(H_0/2 - 3/2) + 1, 216*H_1*W_1)
+    >>> forms.value(forms.count("mac")[0], forms.at(32, 32))  # 3·3·3·8 · 15·15
     48600
     """
     import sympy
 
-    h, w = (sympy.Symbol(c, integer=True, positive=True) for c in "HW")
+    h, w = (sympy.Symbol(f"{c}_0", integer=True, positive=True) for c in "HW")
     sizes: dict[Any, Num] = {}
+    origins: dict[Any, tuple[Layer, tuple[Shape, ...], int]] = {}
     named: dict[Any, Any] = {}
 
-    def name(dim: Num, letter: str) -> Num:
+    def name(dim: Num, letter: str, index: int, origin: tuple[Layer, tuple[Shape, ...], int]) -> Num:
         if not isinstance(dim, sympy.Basic) or dim.is_Atom:
             return dim
         if dim not in named:
-            named[dim] = sympy.Symbol(f"{letter}_{sum(s.name[0] == letter for s in sizes) + 1}",
-                                      integer=True, positive=True)
+            named[dim] = sympy.Symbol(f"{letter}_{index}", integer=True, positive=True)
             sizes[named[dim]] = dim
+            origins[named[dim]] = origin
         return named[dim]
 
-    def apply(layer: Layer, ins: tuple[Shape, ...]) -> tuple[Shape, Num, Num, Mapping[str, Num]]:
+    def apply(layer: Layer, ins: tuple[Shape, ...], index: int) -> tuple[Shape, Num, Num, Mapping[str, Num]]:
         out = layer.output_shape(ins)
         if len(out) == 3:
-            out = (name(out[0], "H"), name(out[1], "W"), out[2])
+            out = (name(out[0], "H", index, (layer, ins, 0)), name(out[1], "W", index, (layer, ins, 1)), out[2])
         return out, layer.weights(ins), layer.biases(ins), layer.counts(ins, out)
 
     shapes: list[Shape] = [(h, w, network.input_shape[2])]
@@ -313,11 +322,11 @@ def closed_forms(network: Network) -> SizeFormulas:
         ins = tuple(shapes[j] for j in network.sources(i))
         key = (node.layer, ins)
         if key not in seen:
-            seen[key] = apply(node.layer, ins)
+            seen[key] = apply(node.layer, ins, i)
         out, weights, biases, counts = seen[key]
         layers.append(LayerNumbers(i, node.name, node.layer.kind, out, weights, biases, counts))
         shapes.append(out)
-    return SizeFormulas((h, w), sizes, NetworkNumbers(shapes[0], tuple(layers)))  # type: ignore[arg-type]
+    return SizeFormulas((h, w), sizes, NetworkNumbers(shapes[0], tuple(layers)), origins)  # type: ignore[arg-type]
 
 
 def _fmt(shape: Shape) -> str:

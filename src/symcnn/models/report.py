@@ -19,6 +19,7 @@ from typing import Any, Mapping
 from ..errors import SpecError
 from ..model.conventions import CONVENTIONS, Convention, convention
 from ..model.network import LayerNumbers, Network, NetworkNumbers, SizeFormulas, closed_forms, evaluate
+from ..model.symbolic import total
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ def explain(layers: tuple[LayerNumbers, ...], other: Convention, base: Conventio
 def formulas(forms: SizeFormulas, conv: Convention) -> Formulas:
     """Totals in size symbols and in closed form (the only sympy work a report does)."""
     layers = forms.numbers.layers
-    cost = sum(conv.cost(lay.counts) for lay in layers)
+    cost = total(conv.cost(lay.counts) for lay in layers)  # one Add: sum() of sympy terms is quadratic
     totals = {"params": forms.numbers.params, "cost": cost, "activations": forms.numbers.activations}
     return Formulas(forms.sizes, layers[-1].shape, totals["params"], cost, totals["activations"],
                     {k: forms.expand(v) for k, v in totals.items()})

@@ -26,12 +26,29 @@ from sympy.printing.str import StrPrinter
 
 from ..exam.steps import Step
 from .numbers import NUMBER_FORMATS, NumberFormat
+from .order import PrintOrder, print_mul
 
 
 class NumberSubstitutingPrinter(StrPrinter):
     """StrPrinter that prints mapped symbols as (formatted) numbers, keeping the order."""
 
     _default_settings = {**StrPrinter._default_settings, "numbers": {}, "number_format": None}
+
+    natural_order = False  # symbol names compared as text, as sympy prints them (JSON stays sympy's)
+
+    def __init__(self, settings: dict[str, Any] | None = None) -> None:
+        super().__init__(settings)
+        self._order = PrintOrder(self.natural_order)  # sympy's order of terms and factors, without its O(n²)
+
+    def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
+        if (order or self.order) is None:
+            return self._order.terms(expr)
+        return super()._as_ordered_terms(expr, order)
+
+    def _print_Mul(self, expr: Any) -> str:
+        if self.order is not None:
+            return super()._print_Mul(expr)
+        return print_mul(self, expr, self._order.factors)
 
     def _print_Symbol(self, expr: Any) -> str:
         numbers: Mapping[Any, Any] = self._settings["numbers"]
@@ -47,7 +64,9 @@ _SUPERSCRIPTS = {2: "²", 3: "³"}
 
 
 class UnicodeFormulaPrinter(NumberSubstitutingPrinter):
-    """Formulas for reading: ⌊x⌋, a·b, k², Greek letters and numeric subscripts (H₁)."""
+    """Formulas for reading: ⌊x⌋, a·b, k², Greek letters, numeric subscripts (H₁) in numeric order."""
+
+    natural_order = True  # H₄ before H₄₀ and H₁₄₄
 
     def _print_Symbol(self, expr: Any) -> str:
         if expr in self._settings["numbers"]:
