@@ -93,6 +93,12 @@ class UnicodeFormulaPrinter(NumberSubstitutingPrinter):
     def _print_ceiling(self, expr: Any) -> str:
         return f"⌈{self._print(expr.args[0])}⌉"
 
+    def _print_Min(self, expr: Any) -> str:
+        return f"min({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_Max(self, expr: Any) -> str:
+        return f"max({', '.join(self._print(a) for a in expr.args)})"
+
 
 def formula_text(formula: Any, numbers: Mapping[Any, Any] | None = None, lang: str = "plain",
                  unicode: bool = False) -> str:
