@@ -1,8 +1,9 @@
 """The `symcnn` command line: one module per command under :mod:`symcnn.commands`.
 
 Each command module has ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``
-and keeps heavy imports inside ``run``. Any :class:`SymcnnError` becomes one line on
-stderr and exit status 2.
+and keeps heavy imports inside ``run``; only the chosen command's module is imported
+(``symcnn init`` loads neither the spec reader nor sympy). Any :class:`SymcnnError`
+becomes one line on stderr and exit status 2.
 """
 
 from __future__ import annotations
@@ -31,10 +32,20 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> Parser:
+def build_parser(argv: Sequence[str] | None = None) -> Parser:
+    """The parser for ``argv``: the chosen command in full, the others by name only.
+
+    With no command in ``argv`` (``symcnn --help``, a typo) every command is built, so the
+    help lists them all and an error names the choices.
+    """
+    words = sys.argv[1:] if argv is None else argv
+    chosen = next((w for w in words if not w.startswith("-")), None)
     parser = Parser(prog="symcnn", description="Closed-form CNN costs as formulas and exam solutions.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     for name, module_name in COMMANDS.items():
+        if chosen in COMMANDS and name != chosen:
+            sub.add_parser(name)  # never parsed: argparse takes the first word as the command
+            continue
         module = importlib.import_module(f"symcnn.commands.{module_name}")
         p = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(p)
@@ -62,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from .errors import SymcnnError
 
-    args = build_parser().parse_args(argv)
+    args = build_parser(argv).parse_args(argv)
     try:
         return int(args.run(args))
     except SymcnnError as e:

@@ -15,13 +15,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from ..data import seed_exam_text  # not the spec reader: writing the text out needs nothing else
     from ..errors import SymcnnError
-    from ..exam.spec import embedded_text
     from ..fileio import atomic_write
 
     target = Path(args.path)
     if target.exists() and not args.force:
         raise SymcnnError(f"{target}: already exists (use --force to replace it)")
-    atomic_write(target, embedded_text())
+    atomic_write(target, seed_exam_text())
     print(f"wrote {target}")
     return 0

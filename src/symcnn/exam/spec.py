@@ -11,7 +11,6 @@ memory or the stack.
 from __future__ import annotations
 
 from decimal import Decimal
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from ..checked import (  # noqa: F401  (re-exported: the readers' names, as befo
     check_str,
     read_toml,
 )
+from ..data import SEED_EXAM, seed_exam_text
 from ..errors import SpecError
 from ..fileio import read_text
 from ..model.conventions import convention
@@ -39,12 +39,12 @@ from .kinds import QUESTION_KINDS
 LANGUAGES = ("vi", "en")
 MULTI_INPUT: tuple[type[Layer], ...] = (Add, Concat)  # layer types that read more than one input
 
-EMBEDDED = "seed_exam.toml"
+EMBEDDED = SEED_EXAM
 
 
 def embedded_text() -> str:
     """The seed exam spec shipped inside the package."""
-    return resources.files("symcnn.data").joinpath(EMBEDDED).read_text(encoding="utf-8")
+    return seed_exam_text()
 
 
 def load_exam(path: str | Path | None = None) -> Exam:

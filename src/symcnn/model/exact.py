@@ -18,11 +18,11 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-import sympy
-
 
 def expr(x: Any) -> Any:
     """``x`` as a sympy object: sympy objects as they are, ints, fractions and decimals exactly."""
+    import sympy  # here, not above: reading a spec or sweeping needs no sympy
+
     if isinstance(x, sympy.Basic):
         return x
     if isinstance(x, numbers.Integral):  # int, bool, numpy integers

@@ -27,7 +27,6 @@ from functools import cache
 from typing import Any
 
 import numpy as np
-import sympy
 
 from ..checked import MAX_SIZE
 from ..errors import SpecError
@@ -37,41 +36,22 @@ from ..model.conventions import CONVENTIONS
 from ..model.exact import expr
 from ..model.layers import hyperparameters, size
 from ..model.network import Network, derive
+from ..model.symbolic import merge_floors  # noqa: F401  (re-exported: its home until the fast paths)
 
 # --------------------------------------------------------------------------- formulas
 
 
-def merge_floors(expr: Any) -> Any:
-    """Rewrite ``floor((floor(y) + r)/c)`` as ``floor((y + r)/c)`` wherever it is exact.
-
-    >>> H = sympy.Symbol("H_0", integer=True, positive=True)
-    >>> merge_floors(sympy.floor((sympy.floor((H - 7) / 2) - 1) / 2))
-    floor(H_0/4 - 9/4)
-    """
-
-    def merge(e: Any) -> Any:
-        inner = list(e.args[0].atoms(sympy.floor))
-        if len(inner) != 1:
-            return e
-        f, d = inner[0], sympy.Dummy()
-        linear = e.args[0].xreplace({f: d})
-        a = sympy.expand(linear).coeff(d)
-        c = 1 / a if a != 0 else sympy.zoo
-        rest = sympy.expand((linear - a * d) * c)
-        if c.is_integer and c.is_positive and rest.is_integer and not rest.has(d):
-            return sympy.floor((f.args[0] + rest) / c)
-        return e
-
-    return expr.replace(lambda e: isinstance(e, sympy.floor), merge)
-
-
 def _drop_floors(expr: Any) -> Any:
+    import sympy
+
     return expr.replace(lambda e: isinstance(e, (sympy.floor, sympy.ceiling)), lambda e: e.args[0])
 
 
 @cache
 def _leading(expr: Any, axes: tuple[Any, Any]) -> tuple[Any, Any, int]:
     """(leading term, its monomial, its degree) of an expression once floors are dropped."""
+    import sympy
+
     poly = sympy.Poly(sympy.expand(_drop_floors(expr)), *axes)
     degree = max((sum(m) for m in poly.monoms()), default=0)
     top = [(m, c) for m, c in poly.terms() if sum(m) == degree and c != 0]
@@ -94,6 +74,8 @@ class Growth:
 
 def _closed_forms(exam: Exam) -> tuple[tuple[Any, Any], dict[str, dict[str, Any]], Any]:
     """Per layer: params, activations and cost per convention, as formulas in H_0 and W_0."""
+    import sympy
+
     formulas = derive(exam.network)
     fixed: dict[Any, Any] = {k: sympy.Integer(v) for k, v in formulas.hyper_values.items()}
     h0, w0, d0 = formulas.input_symbols
@@ -111,6 +93,8 @@ def _closed_forms(exam: Exam) -> tuple[tuple[Any, Any], dict[str, dict[str, Any]
 
 def growth(exam: Exam) -> tuple[Growth, ...]:
     """Every total of the sweep as a formula in H_0, W_0 with its leading term and order."""
+    import sympy
+
     from .sweep import _samples
 
     axes, per_layer, input_values = _closed_forms(exam)
