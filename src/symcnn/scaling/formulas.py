@@ -48,16 +48,27 @@ def _drop_floors(expr: Any) -> Any:
 
 
 @cache
-def _leading(expr: Any, axes: tuple[Any, Any]) -> tuple[Any, Any, int]:
-    """(leading term, its monomial, its degree) of an expression once floors are dropped."""
+def _poly(expr: Any, axes: tuple[Any, Any]) -> Any:
+    """An expression with every floor dropped, as a polynomial in H_0, W_0."""
     import sympy
 
-    poly = sympy.Poly(sympy.expand(_drop_floors(expr)), *axes)
+    return sympy.Poly(sympy.expand(_drop_floors(expr)), *axes)
+
+
+def _top(poly: Any, axes: tuple[Any, Any]) -> tuple[Any, Any, int]:
+    """(leading term, its monomial, its degree) of a polynomial in H_0, W_0."""
+    import sympy
+
     degree = max((sum(m) for m in poly.monoms()), default=0)
     top = [(m, c) for m, c in poly.terms() if sum(m) == degree and c != 0]
     term = sympy.Add(*(c * axes[0] ** m[0] * axes[1] ** m[1] for m, c in top))
     order = sympy.Add(*(axes[0] ** m[0] * axes[1] ** m[1] for m, _ in top)) if top else sympy.Integer(0)
     return term, order, degree
+
+
+def _leading(expr: Any, axes: tuple[Any, Any]) -> tuple[Any, Any, int]:
+    """(leading term, its monomial, its degree) of an expression once floors are dropped."""
+    return _top(_poly(expr, axes), axes)
 
 
 @dataclass(frozen=True)
@@ -98,7 +109,7 @@ def growth(exam: Exam) -> tuple[Growth, ...]:
     from .sweep import _samples
 
     axes, per_layer, input_values = _closed_forms(exam)
-    t, b = exam.training, exam.inference_bytes
+    t = exam.training
     its = t.iterations_per_epoch or rules.iterations(_samples(exam), t.batch_size)
     terms: dict[str, list[Any]] = defaultdict(list)  # one Add per total: += would be quadratic in depth
     drivers_of: dict[str, list[tuple[int, str]]] = defaultdict(list)
@@ -108,7 +119,25 @@ def growth(exam: Exam) -> tuple[Growth, ...]:
             drivers_of[key].append((_leading(value, axes)[2], name))
     terms["activations"].append(input_values)
     drivers_of["activations"].append((_leading(input_values, axes)[2], "input"))
-    sums = {key: sympy.Add(*values) for key, values in terms.items()}
+    # The totals once as formulas, once as polynomials: a total's polynomial is the sum of
+    # its layers', so the leading terms never expand a sum of every layer (quadratic in depth).
+    totals = _totals({key: sympy.Add(*values) for key, values in terms.items()}, exam, its)
+    polys = _totals({key: _sum(_poly(v, axes) for v in values) for key, values in terms.items()}, exam, its)
+    source = {"activation_bytes": "activations", "param_bytes": "params"}
+    out = []
+    for key, exact in totals.items():
+        term, order, degree = _top(polys[key], axes)
+        base = source.get(key, key.split(".", 1)[-1] if key.startswith(("batch.", "run.")) else key)
+        base = f"cost.{base}" if key.startswith(("batch.", "run.")) else base
+        parts = drivers_of["params"] + drivers_of["activations"] if key == "memory_bytes" else drivers_of[base]
+        drivers = tuple(dict.fromkeys(n for d, n in parts if d == degree))
+        out.append(Growth(key, exact, term, order, degree, drivers))
+    return tuple(out)
+
+
+def _totals(sums: dict[str, Any], exam: Exam, its: int) -> dict[str, Any]:
+    """Every total of the sweep from the per-layer sums, by the rules (formulas or polynomials alike)."""
+    t, b = exam.training, exam.inference_bytes
     totals = {"params": sums["params"], "activations": sums["activations"]}
     totals.update({f"cost.{c}": sums[f"cost.{c}"] for c in CONVENTIONS})
     totals["activation_bytes"] = rules.memory_bytes(sums["activations"], b)
@@ -117,16 +146,16 @@ def growth(exam: Exam) -> tuple[Growth, ...]:
     for c in CONVENTIONS:
         totals[f"batch.{c}"] = rules.batch_cost(sums[f"cost.{c}"], t.batch_size, t.backward_factor)
         totals[f"run.{c}"] = rules.run_cost(totals[f"batch.{c}"], its, t.epochs)
-    source = {"activation_bytes": "activations", "param_bytes": "params"}
-    out = []
-    for key, exact in totals.items():
-        term, order, degree = _leading(exact, axes)
-        base = source.get(key, key.split(".", 1)[-1] if key.startswith(("batch.", "run.")) else key)
-        base = f"cost.{base}" if key.startswith(("batch.", "run.")) else base
-        parts = drivers_of["params"] + drivers_of["activations"] if key == "memory_bytes" else drivers_of[base]
-        drivers = tuple(dict.fromkeys(n for d, n in parts if d == degree))
-        out.append(Growth(key, exact, term, order, degree, drivers))
-    return tuple(out)
+    return totals
+
+
+def _sum(polys: Any) -> Any:
+    """Polynomials added one by one: each is small, so this stays linear in their number."""
+    polys = iter(polys)
+    out = next(polys)
+    for p in polys:
+        out = out + p
+    return out
 
 
 # --------------------------------------------------------------------------- valid sizes
