@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import sympy
@@ -110,7 +111,8 @@ def test_sheet_is_byte_identical_across_processes(solution):
     code = ("import sys; from symcnn import load_exam, solve; from symcnn.render.latex.sheet import sheet_tex;"
             "sys.stdout.buffer.write(sheet_tex(solve(load_exam()), 'vi').encode())")
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True,
-                           env={"PYTHONHASHSEED": "12345", "PATH": ""}).stdout
+                           env={"PYTHONHASHSEED": "12345", "PATH": "",  # this checkout, not an installed one
+                                "PYTHONPATH": str(Path(__file__).parents[1] / "src")}).stdout
     assert other == sheet_tex(solution, "vi").encode() == sheet_tex(solution, "vi").encode()
 
 
