@@ -14,6 +14,9 @@ PUBLISHED = {
     "vgg16": (138_357_544, 15_470_264_320),
     "resnet18": (11_689_512, 1_814_073_344),
     "resnet50": (25_557_032, 4_089_184_256),
+    # params: torchvision's docs; MACs: its PyTorch twin under FlopCounterMode (test_zoo_torch.py),
+    # as the docs give only "11.51 GFLOPS"
+    "resnet152": (60_192_808, 11_513_626_624),
     "mobilenet_v2": (3_504_872, 300_774_272),
 }
 

@@ -67,11 +67,20 @@ class Bottleneck(nn.Module):
 
 
 def resnet50() -> "nn.Module":
+    return resnet((3, 4, 6, 3))
+
+
+def resnet152() -> "nn.Module":
+    return resnet((3, 8, 36, 3))
+
+
+def resnet(stages: tuple[int, int, int, int]) -> "nn.Module":
+    """torchvision's ResNet with Bottleneck blocks, ``stages`` of them per stage."""
     m = nn.Module()
     m.conv1, m.bn1, m.relu = nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU()
     m.maxpool = nn.MaxPool2d(3, 2, 1)
     cin = 64
-    for i, (width, blocks) in enumerate(((64, 3), (128, 4), (256, 6), (512, 3)), start=1):
+    for i, (width, blocks) in enumerate(zip((64, 128, 256, 512), stages), start=1):
         stage = []
         for j in range(blocks):
             stage.append(Bottleneck(cin, width, 2 if j == 0 and i > 1 else 1))
@@ -92,7 +101,7 @@ def twins():
     from torch_twins import MobileNetV2, ResNet18
 
     return {"alexnet": alexnet, "vgg16": vgg16, "resnet18": ResNet18, "resnet50": resnet50,
-            "mobilenet_v2": MobileNetV2}
+            "resnet152": resnet152, "mobilenet_v2": MobileNetV2}
 
 
 def torch_run(model: "nn.Module", h: int, w: int):

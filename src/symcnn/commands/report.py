@@ -15,7 +15,7 @@ TOP_LAYERS = 3  # layers named in each explanation line
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", nargs="?",
-                   help="zoo model (alexnet, vgg16, resnet18, resnet50, mobilenet_v2) or spec file;"
+                   help="zoo model (alexnet, vgg16, resnet18, resnet50, resnet152, mobilenet_v2) or spec file;"
                         " default: the embedded exam's network")
     p.add_argument("--size", help="input height × width, e.g. 224x224 (default: the spec's)")
     p.add_argument("--convention", help="cost convention (default: the exam's, else macs)")

@@ -35,7 +35,7 @@ from ...exam.spec import _layer
 from ...fileio import read_text
 from ...model.network import Network, Node, evaluate
 
-MODELS = ("alexnet", "vgg16", "resnet18", "resnet50", "mobilenet_v2")
+MODELS = ("alexnet", "vgg16", "resnet18", "resnet50", "resnet152", "mobilenet_v2")
 """The zoo, in the order reports list it."""
 
 BLOCK_INPUT = "in"
