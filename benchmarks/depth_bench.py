@@ -1,65 +1,143 @@
-"""Depth: time to derive, evaluate, print and sweep a chain of d layers, for d up to 1,000.
+"""Depth: CPU time of every stage on chains of d layers, per layer, with the exponent of a log–log fit.
 
-Run: python benchmarks/depth_bench.py [--depths 125 250 500 1000]
+Run: python benchmarks/depth_bench.py [--depths 250 500 1000 2000 3000] [--chains keep shrink]
+     [--stages derive evaluate print sweep formulas report]
 
-The network is d 3×3 convolutions (padding 1, stride 1, 4 filters: the size is kept,
-so any depth stays valid) and a dense layer, on a 32×32×3 input. "print" renders every per-layer formula as text; "sweep"
-evaluates 1,000 sizes exactly; "formulas" builds every total's closed form in H_0, W_0
-with its leading term. The last column is time per layer: flat means linear in d.
+Two chains of d convolutions and a dense layer:
+
+* ``keep``: 3×3 convolutions with padding 1 on a 32×32×3 input: the size never changes,
+  so every layer reads the same size symbol;
+* ``shrink``: 2×2 convolutions without padding on a (d + 16)² input: each layer is one
+  pixel smaller, so every layer brings a new size symbol (``H_i = H_{i-1} - 1``).
+
+Stages: ``derive`` (per-layer formulas), ``evaluate`` (exact numbers), ``print`` (every
+per-layer formula as text), ``sweep`` (1,000 sizes, exactly), ``formulas`` (every total
+in H_0, W_0 with its leading term: ``symcnn formulas``), ``report`` (``symcnn report``:
+numbers, formulas in size symbols and closed forms, rendered as text). The table shows
+milliseconds of CPU time per layer: flat means linear. The last lines fit
+time = a·d^b per stage and chain; b must stay below 1.15. Then ResNet-152's report,
+after imports, and the targets of issue 18.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
+import io
+import math
+import os
 import time
+from typing import Any, Callable
 
+from symcnn.commands.report import print_report
 from symcnn.exam.spec import load_exam
 from symcnn.model.layers import Conv2d, Dense
 from symcnn.model.network import Network, Node, derive, evaluate
+from symcnn.models.report import Target, build_report, load_target
 from symcnn.render.printing import formula_text
 from symcnn.scaling.formulas import growth
 from symcnn.scaling.sweep import chunks, plan
 
-
-def chain(depth: int) -> Network:
-    nodes = tuple(Node(f"c{i}", Conv2d(kernel=3, filters=4, padding=1)) for i in range(depth))
-    return Network((32, 32, 3), nodes + (Node("fc", Dense(units=2)),))
+STAGES = ("derive", "evaluate", "print", "sweep", "formulas", "report")
+EXPONENT_LIMIT = 1.15
 
 
-def timed(f) -> tuple[float, object]:
-    start = time.perf_counter()
+def chain(kind: str, depth: int) -> Network:
+    if kind == "keep":
+        nodes = tuple(Node(f"c{i}", Conv2d(kernel=3, filters=4, padding=1)) for i in range(depth))
+        return Network((32, 32, 3), nodes + (Node("fc", Dense(units=2)),))
+    nodes = tuple(Node(f"c{i}", Conv2d(kernel=2, filters=4)) for i in range(depth))
+    return Network((depth + 16, depth + 16, 3), nodes + (Node("fc", Dense(units=2)),))
+
+
+def cpu(f: Callable[[], Any]) -> tuple[float, Any]:
+    """CPU seconds of one call (process time: barely moved by other processes on the machine)."""
+    start = time.process_time()
     out = f()
-    return time.perf_counter() - start, out
+    return time.process_time() - start, out
 
 
-def measure(depth: int, with_formulas: bool) -> dict[str, float]:
-    """Seconds for each stage on a chain of ``depth`` layers."""
-    net = chain(depth)
+def report_text(target: Target, compare: bool = False) -> str:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        print_report(build_report(target, compare=compare), "en")
+    return out.getvalue()
+
+
+def measure(kind: str, depth: int, stages: tuple[str, ...]) -> dict[str, float]:
+    """CPU seconds of each stage on one chain."""
+    net = chain(kind, depth)
     ex = dataclasses.replace(load_exam(), network=net)
     out: dict[str, float] = {}
-    out["derive"], formulas = timed(lambda: derive(net))
-    out["evaluate"], _ = timed(lambda: evaluate(net))
-    texts = [f for lay in formulas.layers for f in (*lay.shape, lay.params, *lay.counts.values())]
-    out["print"], _ = timed(lambda: [formula_text(f) for f in texts])
-    sizes = range(32, 1032)
-    out["sweep"], _ = timed(lambda: sum(c.rows for c in chunks(plan(ex, sizes, sizes, True))))
-    out["formulas"] = timed(lambda: growth(ex))[0] if with_formulas else 0.0
-    return out
+    formulas = None
+    if "derive" in stages or "print" in stages:
+        out["derive"], formulas = cpu(lambda: derive(net))
+    if "evaluate" in stages:
+        out["evaluate"], _ = cpu(lambda: evaluate(net))
+    if "print" in stages and formulas is not None:
+        texts = [f for lay in formulas.layers for f in (*lay.shape, lay.params, *lay.counts.values())]
+        out["print"], _ = cpu(lambda: [formula_text(f, unicode=True) for f in texts])
+    if "sweep" in stages:
+        sizes = range(net.input_shape[0], net.input_shape[0] + 1000)
+        out["sweep"], _ = cpu(lambda: sum(c.rows for c in chunks(plan(ex, sizes, sizes, True))))
+    if "formulas" in stages:
+        out["formulas"], _ = cpu(lambda: growth(ex))
+    if "report" in stages:
+        out["report"], _ = cpu(lambda: report_text(Target(f"{kind} chain", "depth_bench", net, "macs")))
+    return {s: out[s] for s in stages if s in out}
+
+
+def exponent(depths: list[int], seconds: list[float]) -> float:
+    """Least-squares slope of log(seconds) against log(depth)."""
+    xs, ys = [math.log(d) for d in depths], [math.log(max(s, 1e-9)) for s in seconds]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--depths", type=int, nargs="+", default=[125, 250, 500, 1000])
-    parser.add_argument("--no-formulas", action="store_true", help="skip the closed forms (the slowest part)")
+    parser.add_argument("--depths", type=int, nargs="+", default=[250, 500, 1000, 2000, 3000])
+    parser.add_argument("--chains", nargs="+", choices=("keep", "shrink"), default=["keep", "shrink"])
+    parser.add_argument("--stages", nargs="+", choices=STAGES, default=list(STAGES))
     args = parser.parse_args()
-    print("| depth | derive (s) | evaluate (s) | print (s) | sweep 1,000 sizes (s) | formulas (s) | total ms per layer |")
-    print("|---|---|---|---|---|---|---|")
-    for d in args.depths:
-        t = measure(d, not args.no_formulas)
-        shown = "—" if args.no_formulas else f"{t['formulas']:.2f}"
-        print(f"| {d:,} | {t['derive']:.2f} | {t['evaluate']:.3f} | {t['print']:.2f} | {t['sweep']:.2f} | {shown} |"
-              f" {1000 * sum(t.values()) / d:.1f} |")
+    stages = tuple(args.stages)
+    load, _, _ = os.getloadavg()
+    print(f"load average {load:.1f} at the start; CPU time, milliseconds per layer\n")
+    print("| chain | depth | " + " | ".join(stages) + " |")
+    print("|---|---|" + "---|" * len(stages))
+    times: dict[tuple[str, str], list[float]] = {}
+    for kind in args.chains:
+        for d in args.depths:
+            t = measure(kind, d, stages)
+            for s, sec in t.items():
+                times.setdefault((kind, s), []).append(sec)
+            print(f"| {kind} | {d:,} | " + " | ".join(f"{1000 * t[s] / d:.2f}" for s in stages if s in t) + " |")
+    print(f"\nlog–log exponent b of time = a·depth^b (limit {EXPONENT_LIMIT}):\n")
+    print("| chain | " + " | ".join(stages) + " |")
+    print("|---|" + "---|" * len(stages))
+    worst = 0.0
+    for kind in args.chains:
+        bs = [exponent(args.depths, times[(kind, s)]) for s in stages if (kind, s) in times]
+        worst = max(worst, *bs)
+        print(f"| {kind} | " + " | ".join(f"{b:.2f}" for b in bs) + " |")
+    print(f"\nlargest exponent {worst:.2f}: {'below' if worst < EXPONENT_LIMIT else 'NOT below'} {EXPONENT_LIMIT}")
+
+    target = load_target("resnet152")
+    report_text(target)  # once, so that imports and sympy's first calls are not counted
+    plain, _ = cpu(lambda: report_text(load_target("resnet152")))
+    compared, _ = cpu(lambda: report_text(load_target("resnet152"), compare=True))
+    print(f"\nResNet-152 ({len(target.network.nodes)} layers), after imports: report {plain:.3f} s,"
+          f" report --compare {compared:.3f} s (target 0.3 s)")
+    targets = []
+    for d in (1000, 3000):
+        if d in args.depths and ("keep", "derive") in times:
+            targets.append(f"derive at {d:,} layers: {1000 * times[('keep', 'derive')][args.depths.index(d)] / d:.2f}"
+                           " ms per layer (target 1)")
+    if 3000 in args.depths and ("shrink", "report") in times:
+        targets.append(f"report of the 3,000-layer shrinking chain: {times[('shrink', 'report')][-1]:.2f} s"
+                       " (target 5)")
+    print("\n".join(targets))
 
 
 if __name__ == "__main__":

@@ -266,3 +266,22 @@ def test_ceil_mode_prints_as_a_ceiling_of_a_min():
     assert formula_text(h, unicode=True) == "⌈min(H₀ + p₁, H₀ - k₁ + 2·p₁ + s₁)/s₁⌉"
     assert formula_text(h, values, unicode=True) == "⌈min(128 + 0, 128 - 3 + 2·0 + 2)/2⌉"
     assert h.xreplace(values) == 64  # by hand: windows start at 0, 2, …, 126 (126 < 128 + 0): 64
+
+
+def test_building_restores_the_collector_as_found():
+    import gc
+
+    assert gc.isenabled()
+    with symbolic.building():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with symbolic.building():
+            pass
+        assert not gc.isenabled()  # off before: stays off
+    finally:
+        gc.enable()
+    with pytest.raises(ValueError), symbolic.building():
+        raise ValueError("a failed derivation")
+    assert gc.isenabled()

@@ -21,7 +21,7 @@ from typing import Any, Iterator, Mapping
 from ..errors import Notice, SpecError
 from .exact import expr
 from .layers import Layer, Num, Shape, size, symbolic
-from .symbolic import merge_floors, total
+from .symbolic import building, merge_floors, total
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,11 @@ def shape_symbols(index: int, shape: Shape) -> Shape:
 
 def derive(network: Network) -> NetworkFormulas:
     """Symbolic derivation of every layer, in time linear in the depth."""
+    with building():
+        return _derive(network)
+
+
+def _derive(network: Network) -> NetworkFormulas:
     import sympy
 
     inputs = tuple(sympy.Symbol(f"{c}_0", integer=True, positive=True) for c in "HWD")
@@ -266,9 +271,10 @@ class SizeFormulas:
         """Size symbol → closed form in H_0, W_0, as ``formulas`` builds it: the layer's rule
         applied to its inputs' closed forms, nested floors merged (one per axis, any depth)."""
         closed: dict[Any, Num] = {}
-        for sym, (layer, ins, axis) in self.origins.items():  # each reads earlier ones: one pass
-            shapes = tuple(tuple(closed.get(d, d) for d in shape) for shape in ins)
-            closed[sym] = merge_floors(layer.output_shape(shapes)[axis])
+        with building():
+            for sym, (layer, ins, axis) in self.origins.items():  # each reads earlier ones: one pass
+                shapes = tuple(tuple(closed.get(d, d) for d in shape) for shape in ins)
+                closed[sym] = merge_floors(layer.output_shape(shapes)[axis])
         return closed
 
     def value(self, formula: Num, at: Mapping[Any, int]) -> int:
@@ -293,6 +299,11 @@ def closed_forms(network: Network) -> SizeFormulas:
     >>> forms.value(forms.count("mac")[0], forms.at(32, 32))  # 3·3·3·8 · 15·15
     48600
     """
+    with building():
+        return _closed_forms(network)
+
+
+def _closed_forms(network: Network) -> SizeFormulas:
     import sympy
 
     h, w = (sympy.Symbol(f"{c}_0", integer=True, positive=True) for c in "HW")

@@ -29,8 +29,10 @@ ceiling(Min(n + p, -k + n + 2*p + s)/s)
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import sys
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from . import rules
 
@@ -156,6 +158,24 @@ def pool_out_ceil(n: Any, k: Any, p: Any, s: Any) -> Any:
         # would return both unevaluated, so build them so (tests compare the two).
         return sympy.ceiling(sympy.Min(n + p, n + 2 * p - k + s, evaluate=False) / s, evaluate=False)
     return sympy.ceiling(sympy.Min(n + p, n + 2 * p - k + s) / s)
+
+
+@contextlib.contextmanager
+def building() -> Iterator[None]:
+    """Build many sympy objects without the cyclic garbage collector's pauses.
+
+    A derivation allocates tens of thousands of small acyclic objects that all stay alive;
+    each full collection walks every one of them, so with the collector on, the time per
+    layer grows with the depth. It is switched off while they are built and back on after
+    (the state is restored as found).
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 def total(values: Iterable[Any]) -> Any:

@@ -19,7 +19,7 @@ from typing import Any, Mapping
 from ..errors import SpecError
 from ..model.conventions import CONVENTIONS, Convention, convention
 from ..model.network import LayerNumbers, Network, NetworkNumbers, SizeFormulas, closed_forms, evaluate
-from ..model.symbolic import total
+from ..model.symbolic import building, total
 
 
 @dataclass(frozen=True)
@@ -120,8 +120,9 @@ def build_report(target: Target, size: tuple[int, int] | None = None, convention
             found = explain(numbers.layers, other, conv)
             differences += found
             residuals[other.name] = sum(costs[other.name]) - sum(costs[conv.name]) - sum(d.total for d in found)
-    return Report(target, numbers, conv, costs, formulas(closed_forms(target.network), conv), tuple(differences),
-                  residuals)
+    with building():  # the closed forms: many sympy objects, no collector pauses
+        sized = formulas(closed_forms(target.network), conv)
+    return Report(target, numbers, conv, costs, sized, tuple(differences), residuals)
 
 
 def explain(layers: tuple[LayerNumbers, ...], other: Convention, base: Convention) -> list[Difference]:

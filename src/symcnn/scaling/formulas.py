@@ -36,7 +36,7 @@ from ..model.conventions import CONVENTIONS
 from ..model.exact import expr
 from ..model.layers import hyperparameters, size
 from ..model.network import Network, derive
-from ..model.symbolic import merge_floors  # noqa: F401  (re-exported: its home until the fast paths)
+from ..model.symbolic import building, merge_floors  # noqa: F401  (merge_floors re-exported: its old home)
 
 # --------------------------------------------------------------------------- formulas
 
@@ -104,6 +104,11 @@ def _closed_forms(exam: Exam) -> tuple[tuple[Any, Any], dict[str, dict[str, Any]
 
 def growth(exam: Exam) -> tuple[Growth, ...]:
     """Every total of the sweep as a formula in H_0, W_0 with its leading term and order."""
+    with building():
+        return _growth(exam)
+
+
+def _growth(exam: Exam) -> tuple[Growth, ...]:
     import sympy
 
     from .sweep import _samples
