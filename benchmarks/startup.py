@@ -51,7 +51,7 @@ def seconds(cmd: list[str]) -> tuple[float, float]:
 
 def imports_sympy(cmd: list[str]) -> bool:
     err = subprocess.run([cmd[0], "-X", "importtime", *cmd[1:]], capture_output=True, text=True).stderr
-    return any(line.rstrip().endswith("| sympy") for line in err.splitlines())
+    return any(line.split("|")[-1].strip() == "sympy" for line in err.splitlines() if line.startswith("import time:"))
 
 
 def main() -> None:
