@@ -38,7 +38,6 @@ def run(args: argparse.Namespace) -> int:
     result = review(load_key(args.key), solution)
     if args.latex:
         from ..render.latex.review_sheet import write_review
-
         from ..render.status import print_written
 
         print_written(write_review(result, lang, args.latex, pdf=args.pdf), lang)

@@ -221,12 +221,12 @@ def softmax_parts(ctx: Context, decimals: int) -> tuple[tuple[Step, ...], tuple[
         formula = sympy.exp(o[c]) / denominator
         p_exact = formula.xreplace(logits)
         p_steps.append(Step("step.softmax", p[c], formula, shown, round_decimal(_decimal(p_exact), decimals + 2),
-                            args={"cls": c}))
+                            args={"cls": c, "name": s.name(c)}))
         target = int(c == s.target)
         exact[c] = rules.gradient_delta(p_exact, target)
         d_steps.append(Step("step.delta", real(f"delta_{c}"), rules.gradient_delta(p[c], y[c]),
                             {p[c]: round_decimal(_decimal(p_exact), decimals + 2), y[c]: target},
-                            round_decimal(_decimal(exact[c]), decimals), args={"cls": c}))
+                            round_decimal(_decimal(exact[c]), decimals), args={"cls": c, "name": s.name(c)}))
     return tuple(p_steps), tuple(d_steps), exact
 
 
@@ -261,7 +261,8 @@ def softmax_step(ctx: Context, q: Question) -> Answer:
     # the update substitutes δ with more digits than its own step shows: the label says so
     finer = shown[d_c].as_tuple().exponent < d_steps[index].value.as_tuple().exponent  # type: ignore[operator]
     last = Step("step.update_unrounded" if finer else "step.update", o_new, rules.gradient_step(o_c, eta, d_c),
-                shown, round_decimal(_decimal(new_exact), decimals), args={"cls": c}, order=(o_c, eta, d_c))
+                shown, round_decimal(_decimal(new_exact), decimals), args={"cls": c, "name": s.name(c)},
+                order=(o_c, eta, d_c))
     steps = (p_steps[index], d_steps[index], last)
     return Answer(q.id, q.kind, last.value, steps, decimals=decimals, unrounded=_decimal(new_exact))
 

@@ -217,8 +217,12 @@ def _softmax(t: Table) -> Softmax:
     if len(logits) != len(classes):
         t.fail(t.path("logits"), f"must have one value per class ({len(classes)})", len(logits))
     target = t.str("target", choices=classes)
+    labels = t.list("labels", lambda v, f: check_str(v, f, t.source), default=[])
+    if labels and len(labels) != len(classes):
+        t.fail(t.path("labels"), f"must give one name per class ({len(classes)}: {', '.join(classes)})", len(labels))
+    _distinct(t, "labels", labels)
     t.done()
-    return Softmax(classes, logits, target)
+    return Softmax(classes, logits, target, labels)
 
 
 def _questions(root: Table, source: str) -> tuple[Question, ...]:

@@ -144,6 +144,15 @@ def unit_text(lang: str, unit: str | None, value: Any = None) -> str:
     return text(lang, "unit." + unit)
 
 
+def total_name(lang: str, key: str) -> str:
+    """A total's column key in words: ``cost.macs`` → ``chi phí (macs)``, ``memory_bytes`` → ``bộ nhớ …``."""
+    from ..catalogue import catalogue, text
+
+    head, _, convention = key.partition(".")
+    found = f"sweep.col.{head}" in catalogue(lang) or f"sweep.col.{head}" in catalogue("en")
+    return text(lang, f"sweep.col.{head}", convention=convention) if found else key
+
+
 def step_text(s: Step, lang: str = "plain", unicode: bool = False) -> tuple[str, str, str, str]:
     """(symbol, formula, substituted formula, value) of a step, as text."""
     return (

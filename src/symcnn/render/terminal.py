@@ -133,7 +133,7 @@ def solution_rows(solution: Solution, lang: str) -> tuple[list[Column], list[lis
                Column(text(lang, "table.question"), 2, minimum=MINIMUM["question"]),
                Column(text(lang, "table.formula"), 3, minimum=MINIMUM["formula"]),
                Column(text(lang, "table.substituted"), 3, minimum=MINIMUM["substituted"]),
-               Column(text(lang, "table.value"), 0, "right")]
+               Column(text(lang, "table.value"), 1, "right")]
     rows: list[list[tuple[str, str]] | None] = []
 
     def add_steps(steps: tuple[Step, ...], prefix: str = "") -> None:

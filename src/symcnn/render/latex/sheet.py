@@ -113,7 +113,7 @@ def assumptions_section(sh: Sheet) -> str:
         sh.say("sheet.iterations", formula=Raw(r"$T = \lceil N / B \rceil$"), N=Raw("$N$"))
         if t.iterations_per_epoch is None
         else sh.say("sheet.iterations_given", iterations=n(t.iterations_per_epoch)),
-        sh.say("sheet.softmax", target=s.target, logits=Raw(", ".join(
+        sh.say("sheet.softmax", target=s.name(s.target), logits=Raw(", ".join(
             rf"$o_{{\text{{{escape(c)}}}}} = {number_latex(_decimal(v), sh.lang)}$" for c, v in zip(s.classes, s.logits)))),
         sh.say("sheet.inference", bytes=n(exam.inference_bytes), unit=unit_text(sh.lang, "B", exam.inference_bytes),
                height=n(exam.network.input_shape[0]),
@@ -198,9 +198,9 @@ def _answer_line(sh: Sheet, key: str, a: Answer, value: Any) -> str:
     return line
 
 
-def answer_latex(sh: Sheet, a: Answer) -> str:
-    """One question: its heading, assumption, steps, answer, then each alternative."""
-    out = [rf"\subsection{{{sh.say('sheet.question', id=a.id, title=text(sh.lang, 'kind.' + a.kind))}}}"]
+def answer_latex(sh: Sheet, a: Answer, heading: bool = True) -> str:
+    """One question: its heading (unless a page around it has one), assumption, steps, answer, alternatives."""
+    out = [rf"\subsection{{{sh.say('sheet.question', id=a.id, title=text(sh.lang, 'kind.' + a.kind))}}}"] if heading else []
     if a.assumption:
         out.append(rf"\textit{{{sh.say('sheet.assumption')}:}} {sh.say(a.assumption)}.")
     out += _steps_block(sh, a.steps)
