@@ -77,7 +77,7 @@ def test_json_rows_add_up(capsys):
     code, out, _ = run_cli(capsys, "resnet18", "--json", "--compare")
     assert code == 0
     data = json.loads(out)
-    # torchvision's published parameter count for ResNet-18 (REFERENCE.md §3)
+    # torchvision's published parameter count for ResNet-18 (docs/facts.md)
     assert data["totals"]["params"] == sum(lay["params"] for lay in data["layers"]) == 11_689_512
     for name, total in data["totals"]["cost"].items():
         assert total == sum(lay["cost"][name] for lay in data["layers"])

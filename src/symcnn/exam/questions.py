@@ -310,7 +310,7 @@ def inference_cost(ctx: Context, q: Question) -> Answer:
         raise SpecError(f"{ctx.exam.source}: question {q.id}: at {height}×{width}: {e}") from None
     steps = shape_steps(ctx, big) + forward_steps(ctx, big)
     base = forward_steps(ctx)[-1]
-    h_in, w_in = sym("H"), sym("W")
+    h_in, w_in = ctx.formulas.input_symbols[:2]  # the larger image is the input here: H₀ × W₀, as in its shapes
     n_tiles, f_tile = sym("n"), sym("F_tile")
     count = step("step.tiles", n_tiles, rules.tiles(h_in, H_C) * rules.tiles(w_in, W_C),
                  {h_in: height, w_in: width, H_C: ctx.exam.network.input_shape[0], W_C: ctx.exam.network.input_shape[1]})

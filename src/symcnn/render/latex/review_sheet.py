@@ -47,7 +47,7 @@ def line_latex(check: LineCheck, lang: str) -> str:
     bad = check.bad or 1
     right = value_latex(number(check.parts[bad - 1].value), lang)
     shown = " = ".join(parts[:bad]) + r" \neq " + " = ".join(parts[bad:])
-    return f"${shown}$ \\quad $({{}}= {right})$"
+    return f"${shown}$ \\quad \\mbox{{$({{}}= {right})$}}"
 
 
 def symbol_math(name: str) -> Raw:
@@ -142,7 +142,7 @@ def review_tex(review: Review, lang: str) -> str:
     wrong = sum(q.verdict != "correct" for q in review.questions)
     body = [
         # math spaces never shrink: a long working line breaks after an operator instead of losing its spaces
-        r"\medmuskip=4mu plus 2mu\thickmuskip=5mu plus 5mu\emergencystretch=3em",
+        r"\medmuskip=4mu plus 2mu\thickmuskip=5mu plus 5mu\raggedright",
         r"\begin{center}",
         rf"{{\LARGE\bfseries {sh.say('verify.sheet_title')}}}\\[1ex]",
         rf"{{\large {escape(review.key.title or review.exam.title)}}}\\[0.5ex]",
