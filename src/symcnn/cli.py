@@ -38,16 +38,22 @@ def build_parser(argv: Sequence[str] | None = None) -> Parser:
     With no command in ``argv`` (``symcnn --help``, a typo) every command is built, so the
     help lists them all and an error names the choices.
     """
+    from . import __version__
+    from .model.conventions import CONVENTIONS  # a small table: no sympy
+
     words = sys.argv[1:] if argv is None else argv
     chosen = next((w for w in words if not w.startswith("-")), None)
-    parser = Parser(prog="symcnn", description="Closed-form CNN costs as formulas and exam solutions.")
+    epilog = (f"cost conventions: {', '.join(CONVENTIONS)} (a spec's [exam] convention, or --convention NAME"
+              " where a command offers it; `symcnn report --compare` shows them side by side)")
+    parser = Parser(prog="symcnn", description="Closed-form CNN costs as formulas and exam solutions.", epilog=epilog)
+    parser.add_argument("--version", action="version", version=f"symcnn {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     for name, module_name in COMMANDS.items():
         if chosen in COMMANDS and name != chosen:
             sub.add_parser(name)  # never parsed: argparse takes the first word as the command
             continue
         module = importlib.import_module(f"symcnn.commands.{module_name}")
-        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        p = sub.add_parser(name, help=module.HELP, description=module.HELP, epilog=epilog)
         module.add_arguments(p)
         p.set_defaults(run=module.run)
     return parser
