@@ -128,7 +128,7 @@ def test_term_explained_as_a_part_worked_out_another_way(solution):
     q = judge(solution, {"3a": {"values": [sum(parts)], "working": [line]}})["3a"]
     (explained,) = q.lines[0].explained
     assert [d.code for d in explained] == ["TERM_EXPLAINED", "POOL_COUNTED"]
-    assert explained[0].args["term"] == 172_800 and explained[0].args["symbol"] == "F_4 (pool2)"
+    assert explained[0].args["term"] == 172_800 and str(explained[0].args["symbol"].symbol) == "F_4" and explained[0].args["symbol"].layer == "pool2"
     assert q.lines[0].terms is None  # nothing left unexplained
     # the same term on the key's own wrong 2a (pool2 29×29×48): 29·29·48·2² = 161,472
     wrong_2a = ((124, 124, 16), (61, 61, 16), (57, 57, 48), (29, 29, 48))

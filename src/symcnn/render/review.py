@@ -7,43 +7,60 @@ sentences come from the catalogue (``diagnosis.*``, ``verify.*``).
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable
 
 from ..catalogue import text
-from ..verify.diagnose import Diagnosis, Explanation
+from ..verify.mistakes import Count, Diagnosis, Explanation, Quantity
 from ..verify.review import ClaimReview, QuestionReview, Review
 from .jsonout import json_value
-from .printing import value_text
+from .printing import formula_text, value_text
 
 
-def _arg(lang: str, name: str, value: Any) -> str:
+def _arg(lang: str, name: str, value: Any, symbol: Callable[[Any], str] | None = None) -> str:
+    """One blank of a diagnosis as words: symbols as mathematics, counts with their plural."""
+    show = symbol or (lambda s: formula_text(s, unicode=True))
     if name == "assumption":
         return text(lang, value)
     if name == "terms":
         return ", ".join(value_text(v, lang) for v in value)
     if name == "answers":
-        return ", ".join(f"{qid} = {value_text(v, lang)}" for qid, v in value)
+        items = ", ".join(text(lang, "verify.answers.item", qid=qid, value=value_text(v, lang)) for qid, v in value)
+        return text(lang, "verify.answers." + ("one" if len(value) == 1 else "other"), list=items)
+    if isinstance(value, Quantity):
+        return show(value.symbol) + (f" ({value.layer})" if value.layer else "")
+    if isinstance(value, Count):
+        form = "one" if value.n == 1 else "other"
+        return text(lang, f"verify.count.{value.unit}.{form}", n=value_text(value.n, lang))
+    if hasattr(value, "free_symbols"):
+        return show(value)
     if isinstance(value, str):
         return value
     return value_text(value, lang)
 
 
+def diagnosis_args(d: Diagnosis, lang: str, symbol: Callable[[Any], str] | None = None) -> dict[str, str]:
+    return {k: _arg(lang, k, v, symbol) for k, v in d.args.items()}
+
+
 def diagnosis_text(d: Diagnosis, lang: str) -> str:
-    args = {k: _arg(lang, k, v) for k, v in d.args.items()}
-    return text(lang, f"diagnosis.{d.key}", **args)
+    return text(lang, f"diagnosis.{d.key}", **diagnosis_args(d, lang))
 
 
 def explanation_text(e: Explanation, lang: str) -> str:
     return "; ".join(diagnosis_text(d, lang) for d in e)
 
 
-def verdict_text(verdict: str, lang: str) -> str:
+def verdict_text(verdict: str, lang: str, q: QuestionReview | None = None) -> str:
+    if verdict == "partly-correct" and q is not None:
+        return text(lang, "verify.verdicts.partly-correct", right=q.right_count, total=len(q.claims))
     return text(lang, f"verify.verdicts.{verdict}")
 
 
 def claim_lines(q: QuestionReview, c: ClaimReview, lang: str) -> list[str]:
     mark = "✓" if c.correct else "✗"
-    head = f"{mark} {value_text(c.value, lang)}"
+    head = f"{mark} {c.written or value_text(c.value, lang)}"
+    if c.reading is not None:
+        head += f" ({diagnosis_text(c.reading, lang)})"
     if c.correct:
         return [head]
     alternatives = text(lang, "verify.or").join(explanation_text(e, lang) for e in c.explanations)
@@ -60,7 +77,8 @@ def question_notes(q: QuestionReview, lang: str) -> list[str]:
     for f in q.facts:
         if not f.correct:
             why = text(lang, "verify.or").join(explanation_text(e, lang) for e in f.explanations)
-            out.append(text(lang, "verify.fact", name=f.name, value=value_text(f.value, lang),
+            name = formula_text(f.symbol, unicode=True) if f.symbol is not None else f.name
+            out.append(text(lang, "verify.fact", name=name, value=value_text(f.value, lang),
                             derived=value_text(f.derived, lang)) + f" → {why}")
     return out
 
@@ -74,13 +92,14 @@ def review_table(review: Review, lang: str) -> Any:
                       ("key", {"ratio": 3, "justify": "right"}), ("derived", {"ratio": 3, "justify": "right"}),
                       ("diagnosis", {"ratio": 6})):
         table.add_column(text(lang, f"verify.{key}"), **opts)
-    colours = {"correct": "green", "wrong": "red", "correct-value-wrong-working": "yellow", "missing": "magenta"}
+    colours = {"correct": "green", "wrong": "red", "partly-correct": "red", "correct-value-wrong-working": "yellow",
+               "missing": "magenta"}
     for q in review.questions:
         table.add_section()
         derived = value_text(q.claims[0].derived if q.claims else q.answer.value, lang)
         if q.component:
             derived = f"{q.component}: {derived}"
-        verdict = f"[{colours[q.verdict]}]{verdict_text(q.verdict, lang)}[/]"
+        verdict = f"[{colours[q.verdict]}]{escape(verdict_text(q.verdict, lang, q))}[/]"
         claims = q.claims or (None,)
         for i, c in enumerate(claims):
             lines = claim_lines(q, c, lang) if c else ["—"]
@@ -113,7 +132,10 @@ def review_json(review: Review, lang: str) -> str:
             **({"component": q.component} if q.component else {}),
             "key_values": [json_value(c.value) for c in q.claims],
             "derived_value": json_value(q.claims[0].derived if q.claims else q.answer.value),
-            "claims": [{"value": json_value(c.value), "correct": c.correct,
+            **({"verdict_text": verdict_text(q.verdict, lang, q)} if q.verdict == "partly-correct" else {}),
+            "claims": [{"value": json_value(c.value), "verdict": c.verdict, "correct": c.correct,
+                        **({"written": c.written} if c.written else {}),
+                        **({"reading": _diagnosis_json(c.reading, lang)} if c.reading else {}),
                         "explanations": [[_diagnosis_json(d, lang) for d in e] for e in c.explanations]}
                        for c in q.claims],
             "working": [{"line": line.check.text, "correct": line.ok,
