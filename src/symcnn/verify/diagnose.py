@@ -6,49 +6,44 @@ single mistake of the grammar (:mod:`.mistakes`). For one question it keeps a
 re-evaluation of the nodes between the mistake and the answer), and, on first need, the
 value of every pair of them. A value is then explained in order of size:
 
-1. one mistake, one way of reading the answer (rounding, units, the other reading of the
-   question), the key's own earlier answer carried over, or one slip of the pen;
-2. two of those together.
+1. one mistake, one way of reading the answer (rounding, units, the question's other
+   reading), the earlier answers carried over (CARRIED_OVER), or one slip of the pen;
+2. two of those: first what the earlier answers explain with one more mistake, a reading
+   or a slip; only if that finds nothing, two new mistakes, or one and a slip.
 
-Within one size, the order is: explanations that the key's working and stated facts agree
-with, then conceptual mistakes before slips of the pen, then the kinds' order in
-:data:`~.mistakes.KINDS`. Every explanation reported is re-derived from scratch before it
-is returned (:meth:`Diagnoser.reproduces`): nothing is blamed on a cause that does not
-give the value. Results are cached per (question, value, earlier answers), since many
-students share one wrong value.
+Within one size, conceptual mistakes come before slips of the pen and then follow the
+kinds' order in :data:`~.mistakes.KINDS` (the review then puts first what the key's own
+working and facts agree with). Every explanation is re-derived from scratch before it is
+returned (:meth:`Diagnoser.reproduces`): nothing is blamed on a cause that does not give
+the value. Results are cached per (question, value, earlier answers), since many students
+share one wrong value.
 
 >>> from symcnn import load_exam, solve
 >>> d = Diagnoser(solve(load_exam()))
 >>> [x.code for x in d.explain("3b", 2 * d.right("3b"))[0]]
-['BACKWARD_FACTOR']
+['BATCH_SIZE']
 """
 
 from __future__ import annotations
 
 import bisect
-from operator import itemgetter
 import itertools
-from dataclasses import dataclass, field, replace
+import weakref
+from dataclasses import dataclass, replace
 from decimal import ROUND_DOWN, Decimal, localcontext
 from fractions import Fraction
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from operator import itemgetter
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from ..exam.steps import Answer, Solution, round_decimal
 from .graph import EVAL_ERRORS, REAL, Const, Graph, Target, View, build
-from .mistakes import (
-    READING_RANK,
-    Diagnosis,
-    Explanation,
-    Mistake,
-    Reading,
-    generate,
-    readings,
-)
+from .mistakes import READING_RANK, Diagnosis, Explanation, Mistake, Reading, generate, readings
 from .slips import places, slip_code, variants
 
 MAX_SIZE = 2  # mistakes per explanation (a slip of the pen counts as one)
 MAX_EXPLANATIONS = 4  # equally small explanations reported
 MAX_CARRIED = 64  # combinations of the key's earlier values tried
+SCALE_DIGITS = 3  # a value read in MB or GB must be written with at least this many significant digits
 
 __all__ = ["Diagnoser", "Diagnosis", "Explanation", "Found", "KeyClaim", "diagnoser", "matches"]
 
@@ -85,7 +80,43 @@ def written_decimals(claim: Any, decimals: int | None) -> int:
 
 def truncate(x: Any, decimals: int) -> Decimal:
     with localcontext(REAL):
-        return _decimal(Decimal(x) if isinstance(x, int) else x).quantize(Decimal(1).scaleb(-decimals), ROUND_DOWN)
+        d = Decimal(x) if isinstance(x, int) else _decimal(x)
+        return d.quantize(Decimal(1).scaleb(-decimals), ROUND_DOWN)
+
+
+def read(value: Any, reading: Reading | None) -> Any:
+    """The answer as written from the derived ``value`` under ``reading`` (None: as derived)."""
+    if value is None or reading is None or reading.kind == "view":
+        return value
+    if isinstance(value, tuple):
+        return tuple(read(v, reading) for v in value)
+    if reading.kind == "times":
+        return value * reading.arg
+    if reading.kind == "scale":
+        return Fraction(value) / reading.arg
+    if reading.kind == "round":
+        return round_decimal(_decimal(value), reading.arg)
+    if reading.kind == "trunc":
+        return truncate(value, reading.arg)
+    raise ValueError(reading.kind)
+
+
+def agrees(claim: Any, value: Any, view: View, reading: Reading | None) -> bool:
+    """Does the claim state ``value`` (already read as ``reading`` says)?
+
+    A value read in a unit (MB) is compared at the claim's own precision, and only for a
+    claim of at least :data:`SCALE_DIGITS` significant digits: "13" is no evidence of GB.
+    """
+    if value is None:
+        return False
+    if reading is not None and reading.kind == "scale":
+        if isinstance(claim, tuple) or len(Decimal(claim).normalize().as_tuple().digits) < SCALE_DIGITS:
+            return False
+        shown = places(claim) if isinstance(claim, Decimal) else 0
+        return round_decimal(_decimal(value), shown) == round_decimal(claim, shown)
+    if reading is not None and reading.kind in ("round", "trunc"):
+        return matches(claim, value, None)
+    return matches(claim, value, view.decimals)
 
 
 # --------------------------------------------------------------------------- solutions
@@ -148,6 +179,11 @@ def _slip(code: str, right: Any, written: Any) -> Diagnosis:
     return Diagnosis(code, f"value.{code}", {"right": right, "written": written})
 
 
+def _rounds(parts: Sequence[Mistake]) -> bool:
+    """Whether an intermediate was rounded: a slip on top of that is never reported."""
+    return any(p.key == "ROUNDING_INTERMEDIATE" for p in parts)
+
+
 # --------------------------------------------------------------------------- evaluation
 
 
@@ -160,24 +196,27 @@ class Evaluator:
     def state(self, parts: Sequence[Mistake], target: Target) -> list | None:
         """Every node's value with ``parts`` applied (those between the edits and ``target``)."""
         g = self.g
-        values: dict[int, Any] = {}
-        formulas: dict[int, Any] = {}
-        extra: tuple[tuple[int, int], ...] = ()
-        for m in parts:
-            values.update(m.values)
-            formulas.update(m.formulas)
-            extra += m.extra
+        if len(parts) == 1:
+            m = parts[0]
+            values, formulas, extra, edited = m.values, m.formulas, m.extra, m.edited
+        else:
+            values, formulas = {}, {}
+            for m in parts:
+                values.update(m.values)
+                formulas.update(m.formulas)
+            extra = tuple(sorted({e for m in parts for e in m.extra}))
+            edited = frozenset(values) | frozenset(formulas)
         vals = g.base.copy()
         for nid, v in values.items():
             vals[nid] = v
         try:
             with localcontext(REAL):
-                edited = parts[0].edited if len(parts) == 1 else frozenset(values) | frozenset(formulas)
-                for nid in g.cone(edited, target, tuple(sorted(set(extra))) if len(parts) > 1 else extra, formulas):
+                for nid in g.cone(edited, target, extra, formulas):
                     if nid in values:
                         continue
                     ir = formulas.get(nid)
-                    vals[nid] = (g.closure(nid, ir) if ir is not None else g.fn[nid])(vals)  # type: ignore[misc]
+                    fn = g.closure(nid, ir) if ir is not None else g.fn[nid]
+                    vals[nid] = fn(vals)  # type: ignore[misc]
         except EVAL_ERRORS:
             return None
         return vals
@@ -187,37 +226,17 @@ class Evaluator:
         return None if vals is None else self.g.value(target, vals)
 
 
-def read(value: Any, reading: Reading | None, view: View) -> Any:
-    """The answer as written from the derived ``value``: rounded as asked, or as ``reading`` says."""
-    if value is None:
-        return None
-    if reading is None or reading.kind == "view":
-        return value
-    if isinstance(value, tuple):
-        return tuple(read(v, reading, view) for v in value)
-    if reading.kind == "times":
-        return value * reading.arg
-    if reading.kind == "scale":
-        return Fraction(value) / reading.arg
-    if reading.kind == "round":
-        return round_decimal(_decimal(value), reading.arg)
-    if reading.kind == "trunc":
-        return truncate(value, reading.arg)
-    raise ValueError(reading.kind)
-
-
-def agrees(claim: Any, value: Any, view: View, reading: Reading | None) -> bool:
-    """Does the claim state this value, read as ``reading`` says?"""
-    if value is None:
-        return False
-    if reading is not None and reading.kind == "scale":
-        if isinstance(claim, tuple):
-            return False
-        shown = places(claim) if isinstance(claim, Decimal) else 0
-        return round_decimal(_decimal(value), shown) == round_decimal(claim, shown)
-    if reading is not None and reading.kind in ("round", "trunc"):
-        return matches(claim, value, None) if not isinstance(value, tuple) else claim == value
-    return matches(claim, value, view.decimals)
+def _reader(target: Target) -> Callable[[list], Any]:
+    """A fast reader of the target's value from a list of node values."""
+    if isinstance(target, int):
+        return itemgetter(target)
+    if isinstance(target, Const):
+        c = target.value
+        return lambda vals: c
+    if len(target) >= 2 and all(isinstance(t, int) for t in target):
+        return itemgetter(*target)
+    parts = [_reader(t) for t in target]
+    return lambda vals: tuple(p(vals) for p in parts)
 
 
 # --------------------------------------------------------------------------- one target
@@ -226,19 +245,19 @@ def agrees(claim: Any, value: Any, view: View, reading: Reading | None) -> bool:
 class Table:
     """Every single mistake's value at one target, and on first need every pair's."""
 
-    def __init__(self, diagnoser: Diagnoser, view: View, parts: tuple[Mistake, ...] = ()):
-        self.d, self.view, self.prefix = diagnoser, view, parts
+    def __init__(self, diagnoser: Diagnoser, view: View):
+        self.d, self.view = diagnoser, view
         ev, target = diagnoser.evaluator, view.target
-        self.base = ev.value(parts, target)
+        self.base = ev.value((), target)
         relevant = diagnoser.graph.ancestors(target)
         self.singles: list[tuple[Mistake, Any]] = []
         for m in diagnoser.mistakes:
-            if not (m.edited & relevant):
-                continue
-            v = ev.value(parts + (m,), target)
-            if v is not None and v != self.base:
-                self.singles.append((m, v))
-        self.readings = [m for m in readings(view, diagnoser.graph, READING_RANK)]
+            if m.edited & relevant:
+                v = ev.value((m,), target)
+                if v is not None and v != self.base:
+                    self.singles.append((m, v))
+        diagnoser.rederivations += len(self.singles)
+        self.readings = list(readings(view, diagnoser.graph, READING_RANK))
         self._pairs: dict[Any, list[tuple[int, int]]] | None = None
         self._index: dict[Any, list[int]] | None = None
         self._sorted: list[Any] | None = None
@@ -248,59 +267,197 @@ class Table:
         return isinstance(self.base, int) and self.view.decimals is None
 
     def index(self) -> dict[Any, list[int]]:
+        """Value → the singles that give it."""
         if self._index is None:
             self._index = {}
             for i, (_, v) in enumerate(self.singles):
-                self._index.setdefault(_key(v), []).append(i)
+                self._index.setdefault(v, []).append(i)
         return self._index
 
-    def sorted_values(self) -> list[Any]:
-        if self._sorted is None:
-            self._sorted = sorted(k for k in self.index() if isinstance(k, int))
-        return self._sorted
-
     def pairs(self) -> dict[Any, list[tuple[int, int]]]:
-        """Value → pairs of singles (i < j) giving it; each pair re-derived once."""
+        """Value → pairs of singles (i < j) that give it, each pair re-derived once."""
         if self._pairs is None:
-            self._pairs = self.d.pair_values(self)
+            self._pairs = Pairs(self.d, self).values()
         return self._pairs
 
-    # ----------------------------------------------------------------- lookups
-
     def lookup(self, values: dict[Any, list], claim: Any, reading: Reading | None) -> Iterator[Any]:
-        """Entries of ``values`` (value → entries) whose value the claim states under ``reading``."""
-        view = self.view
-        if self.exact_ints and not isinstance(claim, tuple):
-            kind = reading.kind if reading is not None else None
+        """Entries of ``values`` (value → entries) whose value, read as ``reading`` says, is the claim."""
+        kind = reading.kind if reading is not None else None
+        if self.exact_ints and not isinstance(claim, tuple) and kind in (None, "times", "scale"):
+            c = Fraction(_exact(claim))
             if kind is None:
-                c = _exact(claim)
-                if isinstance(c, Fraction) and c.denominator != 1:
-                    return
-                yield from values.get(int(c), ())
+                if c.denominator == 1:
+                    yield from values.get(int(c), ())
                 return
             if kind == "times":
-                c = _exact(claim)
-                q = Fraction(c) / reading.arg  # type: ignore[union-attr]
+                q = c / reading.arg  # type: ignore[union-attr]
                 if q.denominator == 1:
                     yield from values.get(int(q), ())
                 return
-            if kind == "scale":
-                shown = places(claim) if isinstance(claim, Decimal) else 0
-                half = Fraction(1, 2 * 10 ** shown)
-                lo, hi = (Fraction(_exact(claim)) - half) * reading.arg, (Fraction(_exact(claim)) + half) * reading.arg  # type: ignore[union-attr]
-                keys = self.sorted_values() if values is self.index() else sorted(k for k in values if isinstance(k, int))
-                for k in keys[bisect.bisect_left(keys, lo):bisect.bisect_right(keys, hi)]:
-                    if agrees(claim, read(k, reading, view), view, reading):
-                        yield from values[k]
-                return
+            half = Fraction(1, 2 * 10 ** (places(claim) if isinstance(claim, Decimal) else 0))
+            lo, hi = (c - half) * reading.arg, (c + half) * reading.arg  # type: ignore[union-attr]
+            keys = self._keys(values)
+            for k in keys[bisect.bisect_left(keys, lo):bisect.bisect_right(keys, hi)]:
+                if agrees(claim, read(k, reading), self.view, reading):
+                    yield from values[k]
+            return
         for k, entries in values.items():
-            if agrees(claim, read(k, reading, view), view, reading):
+            if agrees(claim, read(k, reading), self.view, reading):
                 yield from entries
 
+    def _keys(self, values: dict[Any, list]) -> list[Any]:
+        if values is self._index:
+            if self._sorted is None:
+                self._sorted = sorted(k for k in values if isinstance(k, int))
+            return self._sorted
+        return sorted(k for k in values if isinstance(k, int))
 
-def _key(v: Any) -> Any:
-    """A dictionary key for a derived value (exact; tuples as they are)."""
-    return v
+
+class Pairs:
+    """Every pair of a table's singles, each re-derived on top of the first one's state.
+
+    For each first mistake its state (every node's value) is computed once. A second mistake
+    then re-evaluates only the nodes between its own edits and the target, on top of that
+    state, and puts them back: a pair costs the length of one cone, not the graph's size.
+    Where the answer is affine in the nodes the second mistake edits (:meth:`Graph.degree`:
+    sums and products of integers, no floor in between) it costs less: the answer moves by a
+    coefficient times each node's change, the coefficient found once per first mistake and
+    node by moving the node by one. That is exact, the answer being a polynomial of degree
+    one in those nodes. The mistakes the answer is not affine in come first, so that a pair
+    of one of each takes the state of the first and the shortcut for the second.
+    """
+
+    def __init__(self, d: Diagnoser, table: Table):
+        self.d, self.table = d, table
+        g, target = d.graph, table.view.target
+        self.singles = [m for m, _ in table.singles]
+        reach = d.reach(target)
+        self.plans = []
+        for m in self.singles:
+            cone = g.cone(m.edited, target, m.extra, m.formulas)
+            steps = tuple((nid, g.closure(nid, m.formulas[nid]) if nid in m.formulas else g.fn[nid])
+                          for nid in cone if nid not in m.values)
+            self.plans.append((tuple(m.values.items()), steps, frozenset(cone) | m.edited, cone + tuple(m.values),
+                               g.descendants(m.edited, reach)))
+        self.linear = self._linear()
+        self.node_plans: dict[int, tuple[tuple, frozenset[int]]] = {}
+        for parts in self.linear.values():
+            for x, _ in parts:
+                if x not in self.node_plans:
+                    cone = g.cone(frozenset((x,)), target)
+                    self.node_plans[x] = (tuple((nid, g.fn[nid]) for nid in cone if nid != x), frozenset(cone))
+        self.read = _reader(target)
+        # a state must also hold what a second mistake's new formula reads (T, once S reads it)
+        self.wide = (target, tuple(sorted({u for m in self.singles for u, _ in m.extra})))
+
+    def _linear(self) -> dict[int, tuple[tuple[int, Any], ...]]:
+        """Singles whose edits the answer is affine in: (node, its new value from a state) each."""
+        g, target = self.d.graph, self.table.view.target
+        out: dict[int, tuple[tuple[int, Any], ...]] = {}
+        if not isinstance(target, int) or not isinstance(self.table.base, int):
+            return out
+        for j, m in enumerate(self.singles):
+            if m.extra or g.degree(m.edited, target) > 1:
+                continue
+            if any(x in g.ancestors(y) for x in m.edited for y in m.edited if x != y):
+                continue  # one edit feeds another: their changes are not independent
+            out[j] = tuple((x, (lambda vals, v=m.values[x]: v) if x in m.values else g.closure(x, m.formulas[x]))
+                           for x in m.edited)
+        return out
+
+    def values(self) -> dict[Any, list[tuple[int, int]]]:
+        out: dict[Any, list[tuple[int, int]]] = {}
+        n = len(self.singles)
+        order = [j for j in range(n) if j not in self.linear] + [j for j in range(n) if j in self.linear]
+        edited = [m.edited for m in self.singles]
+        base = self.table.base
+        with localcontext(REAL):
+            for pos, i in enumerate(order):
+                first = _First(self, self.singles[i])
+                if first.state is None:
+                    continue
+                for j in order[pos + 1:]:
+                    if not first.edited.isdisjoint(edited[j]):
+                        continue  # one place, two mistakes: not a pair
+                    v = first.with_linear(self.linear[j]) if j in self.linear else None
+                    if v is None:
+                        v = first.with_plan(self.singles[j], self.plans[j])
+                    if v is not None and v != base:
+                        out.setdefault(v, []).append((i, j) if i < j else (j, i))
+                self.d.rederivations += n - pos - 1
+        return out
+
+
+class _First:
+    """The state under a pair's first mistake, and the second mistakes evaluated on top of it."""
+
+    def __init__(self, pairs: Pairs, a: Mistake):
+        g = pairs.d.graph
+        self.p, self.a, self.g = pairs, a, g
+        self.state = pairs.d.evaluator.state((a,), pairs.wide)
+        self.vals = self.state.copy() if self.state is not None else []
+        self.edited = a.edited
+        self.fn = {nid: g.closure(nid, ir) for nid, ir in a.formulas.items()}
+        self.new = frozenset(u for u, _ in a.extra)
+        self.formulas = frozenset(a.formulas)
+        self.value = pairs.read(self.state) if self.state is not None else None
+        self.coefficients: dict[int, Any] = {}
+
+    def coefficient(self, x: int) -> Any:
+        """How much the answer moves when node ``x`` moves by one, in this state (None: unknown)."""
+        if x in self.coefficients:
+            return self.coefficients[x]
+        plan, inside = self.p.node_plans[x]
+        k = None
+        state, vals = self.state, self.vals
+        assert state is not None
+        if x not in self.edited and self.formulas.isdisjoint(inside) and self.new.isdisjoint(inside):
+            try:
+                vals[x] = state[x] + 1
+                for nid, fn in plan:
+                    if nid not in self.a.values:
+                        vals[nid] = fn(vals)
+                k = self.p.read(vals) - self.value
+            except EVAL_ERRORS:
+                k = None
+            vals[x] = state[x]
+            for nid, _ in plan:
+                vals[nid] = state[nid]
+        self.coefficients[x] = k
+        return k
+
+    def with_linear(self, parts: tuple[tuple[int, Any], ...]) -> Any:
+        total = self.value
+        try:
+            for x, new in parts:
+                k = self.coefficient(x)
+                if k is None:
+                    return None
+                total += k * (new(self.state) - self.state[x])  # type: ignore[index]
+        except EVAL_ERRORS:
+            return None
+        return total
+
+    def with_plan(self, b: Mistake, plan: tuple) -> Any:
+        """The pair by re-evaluating the second mistake's cone on this state."""
+        b_values, steps, touched, restore, b_reach = plan
+        if self.new and not self.new.isdisjoint(b_reach):  # the first's new formula reads what the second changes
+            return self.p.d.evaluator.value((self.a, b), self.p.table.view.target)
+        if not self.edited.isdisjoint(touched):  # the second's cone runs through the first's edits
+            steps = tuple((nid, self.fn.get(nid, fn)) for nid, fn in steps if nid not in self.a.values)
+        vals, state = self.vals, self.state
+        assert state is not None
+        try:
+            for nid, v in b_values:
+                vals[nid] = v
+            for nid, fn in steps:
+                vals[nid] = fn(vals)
+            out = self.p.read(vals)
+        except EVAL_ERRORS:
+            out = None
+        for nid in restore:
+            vals[nid] = state[nid]
+        return out
 
 
 # --------------------------------------------------------------------------- the diagnoser
@@ -316,11 +473,11 @@ class Diagnoser:
         self.mistakes = generate(self.graph, solution)
         self.names = components(solution)
         self.order = [a.id for a in solution.answers]
-        self._tables: dict[tuple, Table] = {}
+        self._tables: dict[View, Table] = {}
         self._explained: dict[tuple, tuple[Found, ...]] = {}
         self._extra: dict[int, set[int]] | None = None
         self._reach: dict[Any, frozenset[int]] = {}
-        self.rederivations = 0  # counted by the benchmark
+        self.rederivations = 0  # how many re-derivations the search has made (for the benchmark)
 
     # ----------------------------------------------------------------- views
 
@@ -334,74 +491,13 @@ class Diagnoser:
     def right(self, qid: str, component: str | None = None) -> Any:
         """The right answer as the question writes it (rounded where it asks)."""
         v = self.view(qid, component)
-        return read(self.graph.value(v.target), Reading("round", v.decimals) if v.decimals is not None else None, v)
+        return read(self.graph.value(v.target), Reading("round", v.decimals) if v.decimals is not None else None)
 
-    def table(self, view: View, parts: tuple[Mistake, ...] = ()) -> Table:
-        key = (view, tuple(id(p) for p in parts))
-        t = self._tables.get(key)
+    def table(self, view: View) -> Table:
+        t = self._tables.get(view)
         if t is None:
-            t = self._tables[key] = Table(self, view, parts)
-            self.rederivations += len(self.mistakes)
+            t = self._tables[view] = Table(self, view)
         return t
-
-    # ----------------------------------------------------------------- pairs
-
-    def pair_values(self, table: Table) -> dict[Any, list[tuple[int, int]]]:
-        """Every pair of the table's singles, re-derived by re-evaluating only the second one's cone.
-
-        For each first mistake, its state (every node's value) is computed once; each second
-        mistake then re-evaluates only the nodes between its own edits and the target, on top of
-        that state, and puts them back: a pair costs the length of one cone, not the graph's size.
-        """
-        g, target = self.graph, table.view.target
-        singles = [m for m, _ in table.singles]
-        plans = []
-        for m in singles:
-            cone = g.cone(m.edited, target, m.extra, m.formulas)
-            plans.append((tuple(m.values.items()),
-                          tuple((nid, g.closure(nid, m.formulas[nid]) if nid in m.formulas else g.fn[nid])
-                                for nid in cone if nid not in m.values),
-                          frozenset(cone) | m.edited, cone + tuple(m.values)))
-        edited = [m.edited for m in singles]
-        out: dict[Any, list[tuple[int, int]]] = {}
-        read_target = _reader(g, target)
-        base = table.base
-        with localcontext(REAL):
-            for i, a in enumerate(singles):
-                state = self.evaluator.state(table.prefix + (a,), target)
-                if state is None:
-                    continue
-                vals = state.copy()
-                a_edited = a.edited
-                a_fn = {nid: g.closure(nid, ir) for nid, ir in a.formulas.items()}
-                a_new = frozenset(u for u, _ in a.extra)
-                for j in range(i + 1, len(singles)):
-                    b_values, b_plan, b_touched, b_restore = plans[j]
-                    if not a_edited.isdisjoint(edited[j]):
-                        continue  # one place, two mistakes: not a pair
-                    if a_new and not a_new.isdisjoint(b_touched):  # the first reads what the second changes
-                        v = self.evaluator.value(table.prefix + (a, singles[j]), target)
-                        if v is not None and v != base:
-                            out.setdefault(v, []).append((i, j))
-                        continue
-                    if not a_edited.isdisjoint(b_touched):  # the second's cone runs through the first's edits
-                        b_plan = tuple((nid, a_fn.get(nid, fn)) for nid, fn in b_plan if nid not in a.values)
-                    try:
-                        for nid, v in b_values:
-                            vals[nid] = v
-                        for nid, fn in b_plan:
-                            vals[nid] = fn(vals)
-                        v = read_target(vals)
-                    except EVAL_ERRORS:
-                        v = None
-                    for nid in b_restore:
-                        vals[nid] = state[nid]
-                    if v is not None and v != base:
-                        out.setdefault(v, []).append((i, j))
-                self.rederivations += len(singles) - i - 1
-        return out
-
-    # ----------------------------------------------------------------- carried over
 
     def reach(self, target: Target) -> frozenset[int]:
         """Every node the target may depend on under some mistake (its ancestors, new edges included)."""
@@ -410,32 +506,30 @@ class Diagnoser:
             for m in self.mistakes:
                 for u, x in m.extra:
                     self._extra.setdefault(x, set()).add(u)
-        key = ("reach", target)
-        if key not in self._reach:
+        if target not in self._reach:
             seen: set[int] = set()
             stack = list(self.graph.ancestors(target))
             while stack:
                 nid = stack.pop()
-                if nid in seen:
-                    continue
-                seen.add(nid)
-                stack.extend(self.graph.nodes[nid].inputs)
-                stack.extend(self._extra.get(nid, ()))
-            self._reach[key] = frozenset(seen)
-        return self._reach[key]
+                if nid not in seen:
+                    seen.add(nid)
+                    stack.extend(self.graph.nodes[nid].inputs)
+                    stack.extend(self._extra.get(nid, ()))
+            self._reach[target] = frozenset(seen)
+        return self._reach[target]
+
+    # ----------------------------------------------------------------- carried over
 
     def carried(self, qid: str, view: View, earlier: Sequence[KeyClaim]) -> list[Mistake]:
-        """Combinations of the earlier answers' wrong values that this question reads."""
+        """Combinations of the earlier answers' wrong values that this question may read."""
         relevant = self.reach(view.target)
-        options: list[list[Any]] = []
         before = self.order[: self.order.index(qid)] if qid in self.order else []
-        by_q: dict[str, list[KeyClaim]] = {}
-        for c in earlier:
-            if c.qid in before:
-                by_q.setdefault(c.qid, []).append(c)
+        options: list[list[Any]] = []
         for q in before:
             wrong = []
-            for c in by_q.get(q, ()):
+            for c in earlier:
+                if c.qid != q:
+                    continue
                 right = self.right(q, c.component)
                 if matches(c.value, right, self.view(q, c.component).decimals):
                     continue
@@ -445,15 +539,13 @@ class Diagnoser:
             if wrong:
                 options.append([None, *wrong])
         combos = [tuple(x for x in combo if x is not None) for combo in itertools.product(*options)]
-        combos = sorted((c for c in combos if c), key=len)[:MAX_CARRIED]
         out = []
-        for combo in combos:
+        for combo in sorted((c for c in combos if c), key=len)[:MAX_CARRIED]:
             values = {nid: v for _, _, bound in combo for nid, v in bound.items()}
             m = Mistake("CARRIED_OVER", "CARRIED_OVER", {"answers": tuple((q, shown) for q, shown, _ in combo)},
                         values=values, rank=-1)
-            if len(combo) > 1 and not self._all_used(m, combo, view):
-                continue
-            out.append(m)
+            if len(combo) == 1 or self._all_used(m, combo, view):
+                out.append(m)
         return out
 
     def _all_used(self, m: Mistake, combo: tuple, view: View) -> bool:
@@ -467,7 +559,6 @@ class Diagnoser:
 
     def binding(self, qid: str, claim: KeyClaim, right: Any) -> dict[int, Any]:
         """Nodes an earlier answer fixes, set to the claimed values (only where they differ)."""
-        target = self.view(qid, claim.component).target
         out: dict[int, Any] = {}
 
         def bind(t: Any, c: Any, r: Any) -> None:
@@ -476,10 +567,9 @@ class Diagnoser:
                     for tt, cc, rr in zip(t, c, r):
                         bind(tt, cc, rr)
             elif isinstance(t, int) and c != r:
-                node = self.graph.nodes[t]
-                out[t] = _as_node_value(c, node.real)
+                out[t] = _as_node_value(c, self.graph.nodes[t].real)
 
-        bind(target, claim.value, right)
+        bind(self.view(qid, claim.component).target, claim.value, right)
         return out
 
     # ----------------------------------------------------------------- the search
@@ -488,10 +578,12 @@ class Diagnoser:
                 earlier: Mapping[str, Any] | Sequence[KeyClaim] | None = None) -> tuple[Explanation, ...]:
         """The smallest explanations of ``value`` as the answer to ``qid``, best first (empty: none).
 
-        ``earlier`` gives the same student's (or key's) answers to earlier questions, as
-        ``{qid: value}`` or as :class:`KeyClaim` values, for CARRIED_OVER.
+        ``component`` names one class of a per-class answer. ``earlier`` gives the same
+        student's (or key's) answers to earlier questions, as ``{qid: value}`` or as
+        :class:`KeyClaim` values, for CARRIED_OVER.
         """
-        return tuple(f.diagnoses for f in self.search(qid, value, component, _claims(earlier))[:MAX_EXPLANATIONS])
+        found = self.search(qid, value, component, _claims(earlier))
+        return tuple(f.diagnoses for f in found[:MAX_EXPLANATIONS])
 
     def search(self, qid: str, value: Any, component: str | None = None,
                earlier: Sequence[KeyClaim] = ()) -> tuple[Found, ...]:
@@ -500,7 +592,11 @@ class Diagnoser:
         return self._cached(("q", qid, component), view, value, earlier, True)
 
     def explain_node(self, qid: str, nid: int, value: Any, earlier: Sequence[KeyClaim] = ()) -> tuple[Found, ...]:
-        """Explanations of ``value`` as the value of one node (a term of a working line, a stated fact)."""
+        """Explanations of ``value`` as one node's (a term of a working line, a stated fact).
+
+        One mistake, one slip, or the earlier answers with one more mistake or slip: a single
+        term is not searched for two new mistakes.
+        """
         base = self.graph.views[qid]
         node = self.graph.nodes[nid]
         decimals = places(value) if node.real and isinstance(value, Decimal) else None
@@ -512,8 +608,8 @@ class Diagnoser:
         tables: list[tuple[Table, tuple[Mistake, ...]]] = [(self.table(view), ())]
         if whole and view.target == self.graph.views[view.qid].target:
             for alt in self.graph.alternatives.get(view.qid, ()):
-                m = Mistake("ALT_READING", "ALT_READING", {"assumption": alt.assumption}, reading=Reading("view", alt),
-                            rank=READING_RANK)
+                m = Mistake("ALT_READING", "ALT_READING", {"assumption": alt.assumption},
+                            reading=Reading("view", alt), rank=READING_RANK)
                 tables.append((self.table(alt), (m,)))
         carried = [self.carried(view.qid, t.view, earlier) if earlier else [] for t, _ in tables]
         key = (*where, value, tuple(m.signature for c in carried for m in c))
@@ -523,9 +619,7 @@ class Diagnoser:
 
     def _search(self, view: View, claim: Any, tables: list[tuple[Table, tuple[Mistake, ...]]],
                 carried: list[list[Mistake]], whole: bool) -> tuple[Found, ...]:
-        """Size 1, then size 2: first what the key's own earlier answers explain, then the rest."""
-        stages = [(1, "all"), (2, "carried"), (2, "rest")]
-        for size, stage in stages:
+        for size, stage in ((1, "all"), (2, "carried"), (2, "rest")):
             found: dict[tuple, Found] = {}
             for (table, prefix), carry in zip(tables, carried):
                 budget = size - len(prefix)
@@ -533,7 +627,7 @@ class Diagnoser:
                     continue
                 for f in self._matches(table, claim, budget, carry, whole, stage):
                     f = Found(prefix + f.parts, f.slip)
-                    if f.ident() not in found and self.reproduces(f, view, claim):
+                    if f.ident() not in found and self.reproduces(f, view, claim):  # asked of every one
                         found[f.ident()] = f
             if found:
                 return tuple(sorted(found.values(), key=lambda f: f.priority))
@@ -542,57 +636,55 @@ class Diagnoser:
     def _matches(self, t: Table, claim: Any, k: int, carried: list[Mistake], whole: bool, stage: str
                  ) -> Iterator[Found]:
         """Explanations with ``k`` parts at one table (stage ``carried``: those using earlier answers)."""
-        view = t.view
+        view, singles, index = t.view, t.singles, t.index()
         rs = t.readings if whole else []
-        singles = t.singles
-        index = t.index()
         if k == 0:
-            if stage != "carried" and agrees(claim, read(t.base, None, view), view, None):
+            if stage != "carried" and agrees(claim, t.base, view, None):
                 yield Found(())
-            return
-        if k == 1:
+        elif k == 1:
             if stage != "carried":
                 for i in t.lookup(index, claim, None):
                     yield Found((singles[i][0],))
                 for r in rs:
-                    if agrees(claim, read(t.base, r.reading, view), view, r.reading):
+                    if agrees(claim, read(t.base, r.reading), view, r.reading):
                         yield Found((r,))
                 yield from self._slips(view, claim, [((), t.base)])
             for c in carried:
-                if agrees(claim, self.evaluator.value(t.prefix + (c,), view.target), view, None):
+                if agrees(claim, self.evaluator.value((c,), view.target), view, None):
                     yield Found((c,))
-            return
-        if stage == "carried":  # the key's own earlier answers, with one more mistake or slip
-            states = []
+        elif stage == "carried":  # the earlier answers, with one more mistake, reading or slip
+            states: list[tuple[tuple[Mistake, ...], Any]] = []
             for c in carried:
-                base = self.evaluator.value(t.prefix + (c,), view.target)
+                base = self.evaluator.value((c,), view.target)
                 states.append(((c,), base))
                 for r in rs:
-                    if agrees(claim, read(base, r.reading, view), view, r.reading):
+                    if agrees(claim, read(base, r.reading), view, r.reading):
                         yield Found((c, r))
                 for m, _ in singles:
                     if m.edited & c.edited:
                         continue
-                    v = self.evaluator.value(t.prefix + (c, m), view.target)
+                    v = self.evaluator.value((c, m), view.target)
                     self.rederivations += 1
                     if v is not None and v != base and agrees(claim, v, view, None):
                         yield Found((c, m))
             yield from self._slips(view, claim, states)
-            return
-        for r in rs:
-            for i in t.lookup(index, claim, r.reading):
-                yield Found((singles[i][0], r))
-        for r1, r2 in itertools.combinations(rs, 2):
-            if r1.reading and r2.reading and r1.reading.kind != r2.reading.kind and {r1.reading.kind, r2.reading.kind} \
-                    <= {"times", "scale"}:
-                if agrees(claim, read(read(t.base, r1.reading, view), r2.reading, view), view, r2.reading):
+        else:
+            for r in rs:
+                if r.reading is not None and r.reading.kind == "scale" and _digits(claim) <= SCALE_DIGITS:
+                    continue  # a mistake read in MB: only for a claim precise enough to tell
+                for i in t.lookup(index, claim, r.reading):
+                    yield Found((singles[i][0], r))
+            for r1, r2 in itertools.combinations(rs, 2):
+                kinds = {r1.reading.kind, r2.reading.kind} if r1.reading and r2.reading else set()
+                if kinds == {"times", "scale"} and agrees(claim, read(read(t.base, r1.reading), r2.reading), view,
+                                                          r2.reading):
                     yield Found((r1, r2))
-        yield from self._slips(view, claim, [((m,), v) for m, v in singles], index)
-        yield from self._slips(view, claim, [((r,), read(t.base, r.reading, view)) for r in rs
-                                             if r.reading and r.reading.kind in ("times",)])
-        if whole:  # two new mistakes: every pair of the table, computed once per question
-            for i, j in t.lookup(t.pairs(), claim, None):
-                yield Found((singles[i][0], singles[j][0]))
+            yield from self._slips(view, claim, [((m,), v) for m, v in singles], index)
+            yield from self._slips(view, claim, [((r,), read(t.base, r.reading)) for r in rs
+                                                 if r.reading and r.reading.kind == "times"])
+            if whole:  # two new mistakes: every pair of the table, computed once per question
+                for i, j in t.lookup(t.pairs(), claim, None):
+                    yield Found((singles[i][0], singles[j][0]))
 
     def _slips(self, view: View, claim: Any, candidates: list[tuple[tuple[Mistake, ...], Any]],
                index: dict | None = None) -> Iterator[Found]:
@@ -600,30 +692,17 @@ class Diagnoser:
         if isinstance(claim, tuple):
             return
         shown = written_decimals(claim, view.decimals)
-        if index is not None and isinstance(view.target, int) and view.decimals is None and \
-                not (isinstance(claim, Decimal) and claim != claim.to_integral_value()):
-            wanted: dict[Any, list[str]] = {}
-            for code, v in variants(Fraction(claim), 0):
-                if v.denominator == 1:
-                    wanted.setdefault(int(v), []).append(code)
-            by_value: dict[Any, list[tuple[tuple[Mistake, ...], Any]]] = {}
-            for parts, value in candidates:
-                if value in wanted:
-                    by_value.setdefault(value, []).append((parts, value))
-            for value, entries in by_value.items():
-                code = slip_code(value, claim, shown)
-                if code is None:
-                    continue
-                for parts, _ in entries:
-                    if not any(p.key == "ROUNDING_INTERMEDIATE" for p in parts):
-                        yield Found(parts, _slip(code, value, claim))
-            return
+        exact_int = isinstance(view.target, int) and view.decimals is None and \
+            not (isinstance(claim, Decimal) and claim != claim.to_integral_value())
+        if index is not None and exact_int:  # many candidates: look up the claim's own slips instead
+            wanted = {int(v) for _, v in variants(Fraction(claim), 0) if v.denominator == 1}
+            candidates = [(parts, value) for parts, value in candidates if value in wanted]
         for parts, value in candidates:
-            if value is None or isinstance(value, tuple) or any(p.key == "ROUNDING_INTERMEDIATE" for p in parts):
+            if value is None or isinstance(value, tuple) or _rounds(parts):
                 continue
-            written = read(value, Reading("round", view.decimals), view) if view.decimals is not None else value
-            if view.decimals is not None and shown > view.decimals:
-                written = read(value, Reading("round", shown), view)
+            written = value
+            if view.decimals is not None:
+                written = read(value, Reading("round", max(view.decimals, shown)))
             code = slip_code(written, claim, shown)
             if code:
                 yield Found(parts, _slip(code, written, claim))
@@ -631,10 +710,10 @@ class Diagnoser:
     # ----------------------------------------------------------------- checking
 
     def reproduces(self, found: Found, view: View, claim: Any) -> bool:
-        """Re-derive the explanation from scratch: does it give the claimed value? (Asked of every one.)"""
+        """Re-derive the explanation from scratch: does it give the claimed value?"""
         target_view = view
-        graph_parts = []
-        reading_parts = []
+        graph_parts: list[Mistake] = []
+        reading_parts: list[Reading] = []
         for p in found.parts:
             if p.reading is not None and p.reading.kind == "view":
                 target_view = p.reading.arg
@@ -643,56 +722,37 @@ class Diagnoser:
             else:
                 graph_parts.append(p)
         value = self.evaluator.value(tuple(graph_parts), target_view.target)
+        for r in reading_parts:
+            value = read(value, r)
+        last = reading_parts[-1] if reading_parts else None
         if value is None:
             return False
-        r: Reading | None = None
-        for r in reading_parts[:-1]:
-            value = read(value, r, target_view)
-        r = reading_parts[-1] if reading_parts else None
         if found.slip is None:
-            return agrees(claim, read(value, r, target_view), target_view, r)
-        written = read(value, r, target_view)
-        if r is None and target_view.decimals is not None:
-            written = read(value, Reading("round", max(target_view.decimals, written_decimals(claim, None))),
-                           target_view)
-        return found.slip.args["right"] == written and slip_code(written, claim,
-                                                                 written_decimals(claim, target_view.decimals)) \
-            == found.slip.code
+            return agrees(claim, value, target_view, last)
+        shown = written_decimals(claim, target_view.decimals)
+        if last is None and target_view.decimals is not None:
+            value = read(value, Reading("round", max(target_view.decimals, shown)))
+        return found.slip.args["right"] == value and slip_code(value, claim, shown) == found.slip.code
 
     # ----------------------------------------------------------------- for papers and grading
 
     def single_values(self, qid: str, component: str | None = None) -> list[tuple[Explanation, Any]]:
+        """Every distinct value one mistake gives (see :func:`.mistakes.single_mistakes`)."""
         view = self.view(qid, component)
         t = self.table(view)
         right = self.right(qid, component)
+        rounding = Reading("round", view.decimals) if view.decimals is not None else None
+        entries = [(m, read(v, rounding)) for m, v in t.singles]
+        entries += [(r, read(t.base, r.reading)) for r in t.readings if r.reading and r.reading.kind != "scale"]
         seen: dict[Any, tuple[Explanation, Any]] = {}
-        entries = [(m, read(v, Reading("round", view.decimals), view) if view.decimals is not None else v)
-                   for m, v in t.singles]
-        entries += [(r, read(t.base, r.reading, view)) for r in t.readings if r.reading and r.reading.kind != "scale"]
         for m, v in sorted(entries, key=lambda e: e[0].rank):
-            if v is None or matches(v, right, view.decimals):
-                continue
-            seen.setdefault(_hashable(v), ((m.diagnosis,), v))
+            if v is not None and not matches(v, right, view.decimals):
+                seen.setdefault(v, ((m.diagnosis,), v))
         return list(seen.values())
 
 
-def _reader(g: Graph, target: Target) -> Any:
-    """A fast reader of the target's value from a list of node values."""
-    if isinstance(target, int):
-        return itemgetter(target)
-    parts = [_reader(g, t) if not isinstance(t, Const) else (lambda vals, c=t.value: c) for t in target]
-    ids = [t for t in target if isinstance(t, int) and not isinstance(t, bool)]
-    if len(ids) == len(target) and len(ids) >= 2:
-        return itemgetter(*ids)
-    return lambda vals: tuple(p(vals) for p in parts)
-
-
-def _flat(it: Iterable[Any]) -> Iterator[Any]:
-    yield from it
-
-
-def _hashable(v: Any) -> Any:
-    return v
+def _digits(claim: Any) -> int:
+    return 0 if isinstance(claim, tuple) else len(Decimal(claim).normalize().as_tuple().digits)
 
 
 def _claims(earlier: Mapping[str, Any] | Sequence[KeyClaim] | None) -> tuple[KeyClaim, ...]:
@@ -701,15 +761,15 @@ def _claims(earlier: Mapping[str, Any] | Sequence[KeyClaim] | None) -> tuple[Key
     if isinstance(earlier, Mapping):
         out = []
         for qid, v in earlier.items():
-            vs = v if isinstance(v, list) else [v]
-            out += [x if isinstance(x, KeyClaim) else KeyClaim(qid, None, x) for x in vs]
+            for x in v if isinstance(v, list) else [v]:
+                out.append(x if isinstance(x, KeyClaim) else KeyClaim(qid, None, x))
         return tuple(out)
     return tuple(earlier)
 
 
 def _as_node_value(c: Any, real: bool) -> Any:
     if real:
-        return Decimal(c) if not isinstance(c, Decimal) else c
+        return c if isinstance(c, Decimal) else Decimal(c)
     return int(c) if isinstance(c, Decimal) and c == c.to_integral_value() else _exact(c)
 
 
@@ -726,8 +786,6 @@ _DIAGNOSERS: dict[int, tuple[Any, Diagnoser]] = {}
 
 def diagnoser(solution: Solution) -> Diagnoser:
     """The diagnoser of ``solution``, built on first use and kept while the solution lives."""
-    import weakref
-
     key = id(solution)
     hit = _DIAGNOSERS.get(key)
     if hit is not None and hit[0]() is solution:
@@ -736,6 +794,3 @@ def diagnoser(solution: Solution) -> Diagnoser:
     _DIAGNOSERS[key] = (weakref.ref(solution), d)
     weakref.finalize(solution, _DIAGNOSERS.pop, key, None)
     return d
-
-
-_unused = (field, Iterable)

@@ -29,7 +29,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from fractions import Fraction
 from functools import reduce
 from operator import itemgetter
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 IR = tuple  # ("n", x) | ("v", node) | ("+", *terms) | ("*", *factors) | ("^", base, int) | (fn, arg) | ("round", x, d)
 Fn = Callable[[list], Any]
@@ -124,6 +124,26 @@ def substitute(ir: IR, mapping: Mapping[int, IR]) -> IR:
     if ir[0] == "n":
         return ir
     return (ir[0], *(substitute(a, mapping) if isinstance(a, tuple) else a for a in ir[1:]))
+
+
+INFINITE = 1 << 20
+
+
+def ir_degree(ir: IR, deg: Mapping[int, int]) -> int:
+    """Polynomial degree of a tree in the variables ``deg`` gives a degree (others: constants)."""
+    op = ir[0]
+    if op == "n":
+        return 0
+    if op == "v":
+        return deg.get(ir[1], 0)
+    if op == "+":
+        return max(ir_degree(a, deg) for a in ir[1:])
+    if op == "*":
+        return min(INFINITE, sum(ir_degree(a, deg) for a in ir[1:]))
+    if op == "^":
+        d = ir_degree(ir[1], deg)
+        return 0 if d == 0 else (min(INFINITE, d * ir[2]) if ir[2] >= 0 else INFINITE)
+    return 0 if ir_degree(ir[1], deg) == 0 else INFINITE
 
 
 def is_real(ir: IR, real_nodes: Callable[[int], bool]) -> bool:
@@ -226,6 +246,9 @@ def _product(parts: list[IR], real: bool) -> Fn:
             r0 = rest[0]
             return lambda v: c * math.prod(g(v)) * r0(v)
     fs = [itemgetter(i) for i in ids] + rest
+    if len(fs) == 1 and ids:
+        i0 = ids[0]
+        return fs[0] if c == 1 else (lambda v: c * v[i0])
     if len(fs) == 1:
         f0 = fs[0]
         return f0 if c == 1 else (lambda v: c * f0(v))
@@ -265,7 +288,7 @@ def _floor_parts(ir: IR) -> tuple[IR, IR] | None:
             scale = scale * c.denominator // math.gcd(scale, c.denominator)
     if scale == 1:
         return None
-    terms = []
+    terms: list[IR] = []
     for t in ir[1:]:
         if t[0] == "n":
             terms.append(("n", _exact(t[1] * scale)))
@@ -297,10 +320,13 @@ def compile_ir(ir: IR, real: bool = False) -> Fn:
             return lambda v: c + sum(g(v)) + sum(f(v) for f in fs)
         if len(fs) == 1:
             f0 = fs[0]
-            return lambda v: c + f0(v)
+            return (lambda v: c + f0(v)) if c != 0 else f0
         if len(fs) == 2:
             f0, f1 = fs
-            return lambda v: c + f0(v) + f1(v)
+            return (lambda v: c + f0(v) + f1(v)) if c != 0 else (lambda v: f0(v) + f1(v))
+        if len(fs) == 3:
+            f0, f1, f2 = fs
+            return (lambda v: c + f0(v) + f1(v) + f2(v)) if c != 0 else (lambda v: f0(v) + f1(v) + f2(v))
         return lambda v: c + sum(f(v) for f in fs)
     if op == "*":
         num, den = _split(ir)
@@ -375,7 +401,8 @@ class Graph:
         self.base: list[Any] = []
         self.rank: list[int] = []
         self._ancestors: dict[Any, frozenset[int]] = {}
-        self._cones: dict[tuple[frozenset[int], Any], tuple[int, ...]] = {}
+        self._cones: dict[tuple, tuple[int, ...]] = {}
+        self._degrees: dict[tuple, int] = {}
         self._compiled: dict[tuple[int, IR], Fn] = {}
 
     # ----------------------------------------------------------------- building
@@ -493,6 +520,36 @@ class Graph:
                 found = self._ordered(found, formulas or {})
             self._cones[key] = found
         return found
+
+    def descendants(self, edited: frozenset[int], within: frozenset[int]) -> frozenset[int]:
+        """Every node of ``within`` that depends on an edited one (the edited ones included)."""
+        seen: set[int] = set()
+        stack = list(edited)
+        while stack:
+            nid = stack.pop()
+            if nid in seen:
+                continue
+            seen.add(nid)
+            stack.extend(c for c in self.nodes[nid].consumers if c in within)
+        return frozenset(seen)
+
+    def degree(self, edited: frozenset[int], target: int) -> int:
+        """The target's degree as a polynomial in the edited nodes' values (``INFINITE``: not one).
+
+        Degree 1 means the target is affine in them: a change of each moves it by a fixed
+        coefficient, whatever the others are. Floors, divisions by an edited quantity and the
+        reals are not polynomial.
+        """
+        key = (edited, target)
+        if key not in self._degrees:
+            deg = {x: 1 for x in edited}
+            for nid in self.cone(edited, target):
+                if nid in edited:
+                    continue
+                node = self.nodes[nid]
+                deg[nid] = INFINITE if node.real or node.ir is None else ir_degree(node.ir, deg)
+            self._degrees[key] = deg.get(target, 0)
+        return self._degrees[key]
 
     def new_inputs(self, formulas: Mapping[int, IR]) -> tuple[tuple[int, int], ...]:
         """Edges (input, node) that the new trees add to the graph."""
@@ -750,8 +807,8 @@ def _view(solution: Any, g: Graph, answer: Any, scope: str, steps: tuple, value:
         label = steps[-1].label
         parts = [s for s in steps if s.label == label]
         names = tuple(s.args.get("cls") or s.args.get("layer") or str(s.symbol) for s in parts)
-        target = tuple(local[s.symbol] for s in parts)
-        return View(answer.id, answer.kind, target, answer.decimals, answer.unit, names, scope)
+        return View(answer.id, answer.kind, tuple(local[s.symbol] for s in parts), answer.decimals, answer.unit,
+                    names, scope)
     nid = local[steps[-1].symbol]
     return View(answer.id, answer.kind, nid, answer.decimals, answer.unit, scope=scope, assumption=assumption)
 
@@ -760,7 +817,3 @@ def _shape_part(g: Graph, net: Mapping[Any, int], s: Any) -> Target:
     if s in net:
         return net[s]
     return Const(int(s))
-
-
-def values_of(g: Graph, nids: Iterable[int]) -> dict[int, Any]:
-    return {n: g.base[n] for n in nids}

@@ -47,11 +47,11 @@ kind (code)                    where it applies
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from fractions import Fraction
+from functools import cached_property
 from typing import Any, Callable, Iterator, Mapping
 
-from .graph import IR, Graph, Node, Term, View, to_ir
+from .graph import IR, Graph, Node, Term, View, substitute, to_ir, variables
 
 # --------------------------------------------------------------------------- values of messages
 
@@ -238,13 +238,7 @@ def bytes_per_value(ctx: Context) -> Iterator[Mistake]:
             for v in _choices(b, (1, 2, 4, 8)):
                 yield _mistake("BYTES_PER_VALUE", "BYTES_PER_VALUE_IN",
                                {"got": Count(v, "byte"), "right": Count(b, "byte"), "quantity": ctx.quantity(user)},
-                               formulas={user.id: _fix(user.ir, leaf.id, v)})
-
-
-def _fix(ir: IR, nid: int, value: Any) -> IR:
-    from .graph import substitute
-
-    return substitute(ir, {nid: ("n", value)})
+                               formulas={user.id: substitute(user.ir or ("n", 0), {leaf.id: ("n", v)})})
 
 
 def _leaf_values(code: str, name: str, options: Callable[[int], tuple[int, ...]], unit: str | None = None
@@ -331,7 +325,7 @@ def padding(ctx: Context) -> Iterator[Mistake]:
 def ceil_floor(ctx: Context) -> Iterator[Mistake]:
     from ..model.layers import POOL_OUT
 
-    for node, lf, shapes in _window_layers(ctx):
+    for _node, lf, shapes in _window_layers(ctx):
         ceil_mode = getattr(lf.layer, "ceil_mode", None)
         edits: dict[int, IR] = {}
         for n in shapes:
@@ -352,7 +346,7 @@ def ceil_floor(ctx: Context) -> Iterator[Mistake]:
 
 
 def off_by_one(ctx: Context) -> Iterator[Mistake]:
-    for node, lf, shapes in _window_layers(ctx):
+    for _node, lf, shapes in _window_layers(ctx):
         for delta, key in ((-1, "OFF_BY_ONE_LESS"), (1, "OFF_BY_ONE_MORE")):
             edits = {n.id: ("+", n.ir, ("n", delta)) for n in shapes if n.ir is not None}
             yield _mistake("OFF_BY_ONE", key, {"layer": lf.name}, formulas=edits)
@@ -501,8 +495,6 @@ def factor_omitted(ctx: Context) -> Iterator[Mistake]:
 
 
 def _vars(ir: IR) -> list[int]:
-    from .graph import variables
-
     return list(variables(ir))
 
 
@@ -531,8 +523,6 @@ def wrong_source(ctx: Context) -> Iterator[Mistake]:
                 ia, ib = ctx.g.resolve(n.scope, a), ctx.g.resolve(n.scope, b)
                 if ia is not None and ib is not None and ia != ib:
                     mapping[ia] = ("v", ib)
-            from .graph import substitute
-
             changed = substitute(n.ir, mapping)
             if changed != n.ir:
                 edits[n.id] = changed
@@ -548,8 +538,6 @@ CONFUSABLE = (("N", "N_crop", "B", "T", "E"), ("F", "F_B"))
 
 
 def wrong_quantity(ctx: Context) -> Iterator[Mistake]:
-    from .graph import substitute
-
     names = {name: group for group in CONFUSABLE for name in group}
     for node in ctx.g.nodes:
         if node.ir is None or not node.label.startswith("step."):
@@ -653,8 +641,6 @@ def signs(ctx: Context) -> Iterator[Mistake]:
 
 
 def wrong_class(ctx: Context) -> Iterator[Mistake]:
-    from .graph import substitute
-
     classes = ctx.exam.softmax.classes
     for n in ctx.nodes(("step.delta", "step.update")):
         assert n.ir is not None

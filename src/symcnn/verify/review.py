@@ -313,35 +313,32 @@ def wrong_operand(d: Diagnoser, qid: str, check: LineCheck, n: int) -> Diagnosis
     """
     g = d.graph
     own = [nid for nid in g.ancestors(d.view(qid).target) if g.nodes[nid].symbol is not None]
-    lits = list(literals(check.parts[0].node))
+    head = check.parts[0].node
+    lits = list(literals(head))
     if not lits or not any(lit.decimals for lit in lits):  # integer lines: the sum check above
         return None
-
-    def states(lit: Any, nid: int) -> bool:
-        v = g.base[nid]
-        if isinstance(v, tuple) or v is None:
-            return False
-        return _states(lit.value, lit.decimals, v) or any(_states(-x.value, x.decimals, v) for x in () if x)
+    signed = {lit.index: _signed(head, lit) for lit in lits}
 
     def family(nid: int) -> str:
         return g.nodes[nid].name.rpartition("_")[0] or g.nodes[nid].name
 
+    def shown(nid: int) -> bool:
+        return any(_states(signed[x.index], x.decimals, g.base[nid]) for x in lits)
+
     for lit in lits:
-        signed = _signed(check.parts[0].node, lit)
-        if any(_states(signed, lit.decimals, g.base[nid]) for nid in own if _number(g.base[nid])):
+        value = signed[lit.index]
+        if any(_states(value, lit.decimals, g.base[nid]) for nid in own):
             continue
         for nid, node in enumerate(g.nodes):
-            if nid in own or node.symbol is None or not _number(g.base[nid]) or not _states(signed, lit.decimals,
-                                                                                             g.base[nid]):
+            if nid in own or node.symbol is None or not _states(value, lit.decimals, g.base[nid]):
                 continue
-            missing = [o for o in own if family(o) == family(nid) and g.nodes[o].name != node.name
-                       and not any(_states(_signed(check.parts[0].node, x), x.decimals, g.base[o]) for x in lits)]
+            missing = [o for o in own if family(o) == family(nid) and g.nodes[o].name != node.name and not shown(o)]
             if len(missing) == 1:
-                mine = missing[0]
+                mine = g.nodes[missing[0]]
                 return Diagnosis("WRONG_TERM", "line.WRONG_OPERAND",
-                                 {"line": n, "terms": (number(signed),), "used": Quantity(node.symbol, node.layer),
-                                  "symbol": Quantity(g.nodes[mine].symbol, g.nodes[mine].layer),
-                                  "right": _shown(g.base[mine], lit.decimals)})
+                                 {"line": n, "terms": (number(value),), "used": Quantity(node.symbol, node.layer),
+                                  "symbol": Quantity(mine.symbol, mine.layer),
+                                  "right": _shown(g.base[mine.id], lit.decimals)})
     return None
 
 
@@ -462,7 +459,7 @@ def review_question(d: Diagnoser, solution: Solution, entry: KeyEntry | None, an
         ok = matches(v, derived, answer.decimals)
         why = () if ok else _explain(d, KeyClaim(qid, entry.component, v), derived, answer.decimals, fixes,
                                      earlier, shown)
-        echo = written.strip() if note is not None else None
+        echo = written.strip() if note is not None and isinstance(written, str) else None
         claims.append(ClaimReview(v, derived, ok, why, echo, note))
     fact_reviews = tuple(_fact(d, answer, name, value) for name, value in entry.facts.items())
     right = sum(c.correct for c in claims)
