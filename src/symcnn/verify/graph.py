@@ -665,6 +665,8 @@ class _Builder:
         self.defined: dict[str, list[int]] = {}  # name → step nodes of every answer, in order
         self.steps: dict[Any, list[tuple[Any, int]]] = {}  # symbol → (step, node) derived so far
         self.positions = {lf.name: lf.index for lf in solution.formulas.layers}
+        self.layers = {lf.name: lf for lf in solution.formulas.layers}
+        self.weights: dict[str, int] = {}
 
     def network(self) -> None:
         f, numbers = self.solution.formulas, self.solution.numbers
@@ -692,10 +694,13 @@ class _Builder:
         local: dict[Any, int] = {}
         links = g.links.setdefault(scope, {})
         fresh = []
+        # an answer at another input size (4c) has its own shapes: its layers' steps are its own
+        resized = any(st.label == "step.shape" and self.same_step(st) is None for st in steps)
         for st in steps:  # every step gets its node first: a step may read one written after it
             if st.symbol in getattr(st.formula, "free_symbols", ()):
                 continue  # a given number restated (T = T): a leaf, below
-            same = self.same_step(st)
+            constant = not getattr(st.formula, "free_symbols", ())
+            same = None if constant or (resized and "layer" in st.args) else self.same_step(st)
             if same is not None:  # the step another answer (or the network) already derives
                 local[st.symbol] = links[st.symbol] = same
                 continue
@@ -714,13 +719,53 @@ class _Builder:
                 links[s] = self.resolve(s, st.values.get(s))
                 return links[s]
 
-            g.nodes[nid].ir = to_ir(st.formula, resolve)
+            g.nodes[nid].ir = self.cost_ir(st, local, resolve) if st.label == "step.cost" else to_ir(st.formula, resolve)
             self.steps.setdefault(st.symbol, []).append((st, nid))
         for st in fresh:
             self.defined.setdefault(str(st.symbol), []).append(local[st.symbol])
         for st in steps:  # the restated givens
             if st.symbol not in local:
                 links[st.symbol] = self.resolve(st.symbol, st.value, scope=scope)
+
+    def cost_ir(self, st: Any, local: Mapping[Any, int], resolve: Callable[[Any], int]) -> IR:
+        """A layer's cost as Σ weight · count, the convention's weights being leaves of the graph.
+
+        The step says ``F_i = cost(counts)``; written with the weights of the counts a key may
+        weigh otherwise (``mac``, biases, pooling windows) as leaves, a change of convention is a
+        leaf's value and combines with any mistake in the counts themselves.
+        """
+        from ..model.conventions import convention
+
+        lf = self.layers.get(st.args.get("layer"))
+        if lf is None:
+            return to_ir(st.formula, resolve)
+        conv = convention(self.solution.exam.convention)
+
+        def find(x: Any) -> int:
+            if x in st.values:
+                return resolve(x)
+            nid = local.get(x, self.g.scopes["network"].get(x))
+            if nid is None:
+                raise KeyError(x)
+            return nid
+
+        terms: list[IR] = []
+        try:
+            for name, count in lf.counts.items():
+                weight = conv.terms.get(name, 0)
+                if name in WEIGHTED:
+                    terms.append(("*", ("v", self.weight(name, weight)), to_ir(count, find)))
+                elif weight:
+                    terms.append(("*", ("n", weight), to_ir(count, find)))
+        except KeyError:
+            return to_ir(st.formula, resolve)
+        return ("n", 0) if not terms else terms[0] if len(terms) == 1 else ("+", *terms)
+
+    def weight(self, name: str, value: int) -> int:
+        """The leaf holding the convention's weight of one count (``w:mac``)."""
+        if name not in self.weights:
+            self.weights[name] = self.g.add(Node(0, None, f"w:{name}", "convention", "convention", value))
+        return self.weights[name]
 
     def same_step(self, st: Any) -> int | None:
         """An earlier step with this symbol, formula and inputs (the network's definitions included)."""
@@ -750,6 +795,9 @@ class _Builder:
             self.leaves[key] = g.add(Node(0, s, name, scope or "leaf", "leaf", v, real=real, cls=cls))
         return self.leaves[key]
 
+
+WEIGHTED = ("mac", "conv.bias", "dense.bias", "maxpool.window", "avgpool.window")
+"""Counts whose weight in the cost a key may take otherwise: their weights are leaves."""
 
 SUPPORT_KINDS = ("dataset.crops", "dataset.samples", "dataset.bytes", "network.params", "training.forward",
                  "training.batch", "memory.activations", "softmax.delta")

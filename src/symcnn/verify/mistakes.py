@@ -355,65 +355,31 @@ def off_by_one(ctx: Context) -> Iterator[Mistake]:
 # --------------------------------------------------------------------------- counting conventions
 
 
-def _convention_toggle(ctx: Context, code: str, terms: tuple[str, ...], omitted: str) -> Iterator[Mistake]:
-    from dataclasses import replace
+def _weights(ctx: Context, names: tuple[str, ...]) -> list[Node]:
+    return [n for n in ctx.nodes("convention") if n.name[2:] in names]
 
-    from ..model.conventions import convention
 
-    conv = convention(ctx.exam.convention)
-    present = any(t in lf.counts for lf in ctx.formulas.layers for t in terms)
-    if not present:
+def _toggle(ctx: Context, code: str, names: tuple[str, ...], omitted: str) -> Iterator[Mistake]:
+    """Count ``names`` once each in the cost where the convention leaves them out, or the reverse."""
+    leaves = _weights(ctx, names)
+    if not leaves:
         return
-    counted = any(t in conv.terms for t in terms)
-    other = replace(conv, terms={k: v for k, v in conv.terms.items() if k not in terms}) if counted \
-        else replace(conv, terms={**conv.terms, **{t: 1 for t in terms}})
-    yield from _recount(ctx, code, omitted if counted else code, other)
-
-
-def _recount(ctx: Context, code: str, key: str, conv: Any) -> Iterator[Mistake]:
-    edits: dict[int, IR] = {}
-    for n in ctx.nodes("step.cost"):
-        lf = ctx.layers.get(n.layer or "")
-        if lf is None:
-            continue
-        terms = []
-        for name, weight in conv.terms.items():
-            if name in lf.counts and lf.counts[name] != 0:
-                count = ctx.symbol_ir(n.scope, lf.counts[name])
-                if count is None:
-                    break
-                terms.append(count if weight == 1 else ("*", ("n", weight), count))
-        else:
-            new = ("n", 0) if not terms else terms[0] if len(terms) == 1 else ("+", *terms)
-            if new != n.ir:
-                edits[n.id] = new
-    if edits:
-        yield _mistake(code, key, {}, formulas=edits)
-
-
-def _expr(x: Any) -> Any:
-    from ..model.exact import expr
-
-    return expr(x)
+    counted = any(n.value for n in leaves)
+    yield _mistake(code, omitted if counted else code, {}, values={n.id: 0 if counted else 1 for n in leaves})
 
 
 def bias_counted(ctx: Context) -> Iterator[Mistake]:
-    yield from _convention_toggle(ctx, "BIAS_COUNTED", ("conv.bias", "dense.bias"), "BIAS_OMITTED")
+    yield from _toggle(ctx, "BIAS_COUNTED", ("conv.bias", "dense.bias"), "BIAS_OMITTED")
 
 
 def pool_counted(ctx: Context) -> Iterator[Mistake]:
-    yield from _convention_toggle(ctx, "POOL_COUNTED", ("maxpool.window", "avgpool.window"), "POOL_OMITTED")
+    yield from _toggle(ctx, "POOL_COUNTED", ("maxpool.window", "avgpool.window"), "POOL_OMITTED")
 
 
 def mac_vs_flop(ctx: Context) -> Iterator[Mistake]:
-    from dataclasses import replace
-
-    from ..model.conventions import convention
-
-    conv = convention(ctx.exam.convention)
-    doubled = conv.terms.get("mac", 1) == 2
-    other = replace(conv, terms={**conv.terms, "mac": 1 if doubled else 2})
-    yield from _recount(ctx, "MAC_VS_FLOP", "FLOP_AS_MAC" if doubled else "MAC_VS_FLOP", other)
+    for n in _weights(ctx, ("mac",)):
+        doubled = n.value == 2
+        yield _mistake("MAC_VS_FLOP", "FLOP_AS_MAC" if doubled else "MAC_VS_FLOP", {}, values={n.id: 1 if doubled else 2})
 
 
 def params_bias(ctx: Context) -> Iterator[Mistake]:
@@ -472,7 +438,7 @@ def factor_omitted(ctx: Context) -> Iterator[Mistake]:
                 variants: list[tuple[str, IR, IR]] = []  # (key, shown factor, new product)
                 if f[0] == "n":
                     continue
-                if f[0] == "v" and ctx.g.nodes[f[1]].name in COVERED:
+                if f[0] == "v" and (ctx.g.nodes[f[1]].name in COVERED or ctx.g.nodes[f[1]].label == "convention"):
                     continue
                 if f[0] == "+" and any(ctx.g.nodes[i2].name in COVERED for i2 in _vars(f)):
                     continue

@@ -141,7 +141,14 @@ class Shown:
         return tuple(k[4] for k in best)
 
     def judge(self, f: Found, target: Any) -> tuple[int, bool]:
-        """(how many of its changed values the key shows or states, whether the working rules it out)."""
+        """(how many of its changes the key shows or states, whether the key's working rules it out).
+
+        A given number changed (the batch, a padding) is shown when the working multiplies by
+        the changed value and not by the right one, and ruled out the other way round (a line
+        with ``× 64`` rules out a batch of 32). A derived quantity changed is shown when the
+        working writes its value (at least 10: small numbers are everywhere). A stated fact is
+        shown when the explanation makes it true.
+        """
         g, ev = self.d.graph, self.d.evaluator
         graph_parts = tuple(p for p in f.parts if p.reading is None)
         state = ev.state(graph_parts, target) if graph_parts else None
@@ -149,20 +156,24 @@ class Shown:
         if state is not None:
             extra = tuple(sorted({e for p in graph_parts for e in p.extra}))
             formulas = {k: v for p in graph_parts for k, v in p.formulas.items()}
-            for nid in g.cone(frozenset().union(*(p.edited for p in graph_parts)), target, extra, formulas):
+            edited = frozenset().union(*(p.edited for p in graph_parts))
+            for nid in g.cone(edited, target, extra, formulas):
                 v = state[nid]
-                if v != g.base[nid] and (_shows(self.numbers, v, 10) or _shows(self.factors, v)):
+                if g.nodes[nid].ir is not None and v != g.base[nid] and _shows(self.numbers, v, 10):
                     supported += 1
             for p in graph_parts:
+                if p.code == "CARRIED_OVER":
+                    continue
                 for nid, v in p.values.items():
                     right = g.base[nid]
-                    if g.nodes[nid].ir is None and _shows(self.factors, right) and not _shows(self.numbers, v):
+                    if _shows(self.factors, v, 0) and not _shows(self.factors, right, 0):
+                        supported += 1
+                    elif _shows(self.factors, right, 0) and not _shows(self.factors, v, 0):
                         contradicted = True
         for nid, stated in self.facts:
-            if any(nid in p.edited for p in graph_parts) or (state is not None and nid in g.ancestors(target)):
-                got = ev.value(graph_parts, nid)
-                if got is not None and got != g.base[nid] and matches(stated, got, None):
-                    supported += 1
+            got = ev.value(graph_parts, nid) if graph_parts else None
+            if got is not None and got != g.base[nid] and matches(stated, got, None):
+                supported += 1
         return supported, contradicted
 
 

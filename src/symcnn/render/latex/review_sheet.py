@@ -9,14 +9,16 @@ Regenerate the committed reviews with ``python -m symcnn.regenerate [FOLDER]``.
 
 from __future__ import annotations
 
+import string
 from pathlib import Path
+from typing import Any
 
-from ...catalogue import text
+from ...catalogue import catalogue, text
 from ...verify.arith import LineCheck, Neg, Node, Num
-from ...verify.diagnose import Diagnosis, Explanation
+from ...verify.mistakes import Diagnosis, Explanation, Quantity
 from ...verify.review import QuestionReview, Review, number
-from ..review import diagnosis_text
-from . import document, escape, number_latex, value_latex, write_document
+from ..review import diagnosis_args, verdict_text
+from . import document, escape, formula_latex, number_latex, value_latex, write_document
 from .sheet import Sheet, answer_latex
 
 PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "^": 4}
@@ -48,8 +50,34 @@ def line_latex(check: LineCheck, lang: str) -> str:
     return f"${shown}$ \\quad $({{}}= {right})$"
 
 
+def _symbol(x: Any) -> str:
+    return f"${formula_latex(x)}$"
+
+
+def sentence_latex(lang: str, key: str, args: dict[str, str]) -> str:
+    """A catalogue sentence with its words escaped and its blanks filled with LaTeX as given."""
+    template = catalogue(lang).get(key) or catalogue("en").get(key, key)
+    out = []
+    for literal, name, _, _ in string.Formatter().parse(template):
+        out.append(escape(literal))
+        if name is not None:
+            out.append(args[name])
+    return "".join(out)
+
+
+def diagnosis_latex(d: Diagnosis, lang: str) -> str:
+    """A diagnosis sentence: its words escaped, its quantities as mathematics ($\\delta_{HG}$, $V_{4}$)."""
+    args = {k: escape(v) for k, v in diagnosis_args(d, lang).items()}
+    for k, v in d.args.items():
+        if isinstance(v, Quantity):
+            args[k] = _symbol(v.symbol) + (f" ({escape(v.layer)})" if v.layer else "")
+        elif hasattr(v, "free_symbols"):
+            args[k] = _symbol(v)
+    return sentence_latex(lang, f"diagnosis.{d.key}", args)
+
+
 def _diagnosis(sh: Sheet, d: Diagnosis) -> str:
-    return rf"\texttt{{{escape(d.code)}}}: {escape(diagnosis_text(d, sh.lang))}"
+    return rf"\texttt{{{escape(d.code)}}}: {diagnosis_latex(d, sh.lang)}"
 
 
 def _explanations(sh: Sheet, explanations: tuple[Explanation, ...]) -> list[str]:
@@ -64,12 +92,14 @@ def _items(lines: list[str]) -> list[str]:
 
 def question_latex(sh: Sheet, q: QuestionReview) -> str:
     title = text(sh.lang, "sheet.question", id=q.id, title=text(sh.lang, "kind." + q.answer.kind))
-    verdict = text(sh.lang, f"verify.verdicts.{q.verdict}")
+    verdict = verdict_text(q.verdict, sh.lang, q)
     out = [rf"\section{{{escape(title)}}}", rf"\textbf{{{sh.say('verify.verdict')}:}} {escape(verdict)}"]
     claims = []
     for c in q.claims:
         mark = r"$\checkmark$" if c.correct else r"$\times$"
-        head = rf"${value_latex(c.value, sh.lang)}$ {mark}"
+        head = (escape(c.written) if c.written else rf"${value_latex(c.value, sh.lang)}$") + f" {mark}"
+        if c.reading is not None:
+            head += f" ({diagnosis_latex(c.reading, sh.lang)})"
         if not c.correct:
             head += rf" \quad ({sh.say('verify.derived')}: ${value_latex(c.derived, sh.lang)}$)"
         claims.append(head)
@@ -90,8 +120,10 @@ def question_latex(sh: Sheet, q: QuestionReview) -> str:
     if q.facts:
         facts = []
         for f in q.facts:
-            facts.append(escape(text(sh.lang, "verify.fact", name=f.name, value=sh.number(f.value),
-                                     derived=sh.number(f.derived))) + (r" $\checkmark$" if f.correct else r" $\times$"))
+            name = _symbol(f.symbol) if f.symbol is not None else escape(f.name)
+            sentence = sentence_latex(sh.lang, "verify.fact", {"name": name, "value": escape(sh.number(f.value)),
+                                                               "derived": escape(sh.number(f.derived))})
+            facts.append(sentence + (r" $\checkmark$" if f.correct else r" $\times$"))
             facts += _explanations(sh, f.explanations)
         out += ["", rf"\textbf{{{sh.say('verify.facts')}:}}", *_items(facts)]
     out += ["", rf"\textbf{{{sh.say('verify.corrected')}:}}", answer_latex(sh, q.answer)]
@@ -103,7 +135,7 @@ def summary_latex(sh: Sheet, review: Review) -> str:
     for q in review.questions:
         claims = r";\ ".join(f"${value_latex(c.value, sh.lang)}$" for c in q.claims) or "--"
         derived = value_latex(q.claims[0].derived if q.claims else q.answer.value, sh.lang)
-        rows.append(rf"{escape(q.id)} & {escape(text(sh.lang, f'verify.verdicts.{q.verdict}'))} & {claims}"
+        rows.append(rf"{escape(q.id)} & {escape(verdict_text(q.verdict, sh.lang, q))} & {claims}"
                     rf" & ${derived}$ \\")
     head = " & ".join(rf"\textbf{{{sh.say('verify.' + k)}}}" for k in ("id", "verdict", "key", "derived"))
     return "\n".join((
