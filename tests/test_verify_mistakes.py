@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import mistake_twins as tw
-from symcnn import load_exam, solve
+from symcnn import solve
 from symcnn.exam.spec import parse_exam
 from symcnn.exam.steps import round_decimal
 from symcnn.verify.diagnose import Diagnoser, KeyClaim, diagnoser, matches

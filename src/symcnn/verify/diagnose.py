@@ -38,7 +38,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 from ..exam.steps import Answer, Solution, round_decimal
 from .graph import EVAL_ERRORS, REAL, Const, Graph, Target, View, build
 from .mistakes import READING_RANK, Diagnosis, Explanation, Mistake, Reading, generate, readings
-from .slips import places, slip_code, variants
+from .slips import places, slip_code, whole_variants
 
 MAX_SIZE = 2  # mistakes per explanation (a slip of the pen counts as one)
 MAX_EXPLANATIONS = 4  # equally small explanations reported
@@ -247,16 +247,32 @@ class Table:
 
     def __init__(self, diagnoser: Diagnoser, view: View):
         self.d, self.view = diagnoser, view
-        ev, target = diagnoser.evaluator, view.target
-        self.base = ev.value((), target)
-        relevant = diagnoser.graph.ancestors(target)
+        g, target = diagnoser.graph, view.target
+        self.base = g.value(target)
+        relevant = g.ancestors(target)
         self.singles: list[tuple[Mistake, Any]] = []
-        for m in diagnoser.mistakes:
-            if m.edited & relevant:
-                v = ev.value((m,), target)
+        vals, reader = g.base.copy(), _reader(target)
+        with localcontext(REAL):
+            for m in diagnoser.mistakes:  # each on the derivation's own values, put back after
+                if not m.edited & relevant:
+                    continue
+                cone = g.cone(m.edited, target, m.extra, m.formulas)
+                for nid, v in m.values.items():
+                    vals[nid] = v
+                try:
+                    for nid in cone:
+                        if nid not in m.values:
+                            ir = m.formulas.get(nid)
+                            vals[nid] = (g.closure(nid, ir) if ir is not None else g.fn[nid])(vals)  # type: ignore[misc]
+                    v = reader(vals)
+                except EVAL_ERRORS:
+                    v = None
+                for nid in (*cone, *m.values):
+                    vals[nid] = g.base[nid]
                 if v is not None and v != self.base:
                     self.singles.append((m, v))
         diagnoser.rederivations += len(self.singles)
+        self._helper: Pairs | None = None
         self.readings = list(readings(view, diagnoser.graph, READING_RANK))
         self._pairs: dict[Any, list[tuple[int, int]]] | None = None
         self._index: dict[Any, list[int]] | None = None
@@ -274,11 +290,31 @@ class Table:
                 self._index.setdefault(v, []).append(i)
         return self._index
 
+    def helper(self) -> Pairs:
+        """What re-derives a second mistake on top of a first one (plans, affine shortcuts)."""
+        if self._helper is None:
+            self._helper = Pairs(self.d, self)
+        return self._helper
+
     def pairs(self) -> dict[Any, list[tuple[int, int]]]:
         """Value → pairs of singles (i < j) that give it, each pair re-derived once."""
         if self._pairs is None:
-            self._pairs = Pairs(self.d, self).values()
+            self._pairs = self.helper().values()
         return self._pairs
+
+    def on_top(self, first: Mistake) -> Iterator[tuple[int, Any]]:
+        """Each single (its index) with ``first`` applied too, and the value they give together."""
+        helper = self.helper()
+        state = _First(helper, first)
+        if state.state is None:
+            return
+        with localcontext(REAL):
+            for j, (m, _) in enumerate(self.singles):
+                if not state.edited.isdisjoint(m.edited):
+                    continue
+                v = state.with_linear(helper.linear[j]) if j in helper.linear else None
+                yield j, (v if v is not None else state.with_plan(m, helper.plans[j]))
+        self.d.rederivations += len(self.singles)
 
     def lookup(self, values: dict[Any, list], claim: Any, reading: Reading | None) -> Iterator[Any]:
         """Entries of ``values`` (value → entries) whose value, read as ``reading`` says, is the claim."""
@@ -477,6 +513,8 @@ class Diagnoser:
         self._explained: dict[tuple, tuple[Found, ...]] = {}
         self._extra: dict[int, set[int]] | None = None
         self._reach: dict[Any, frozenset[int]] = {}
+        self._spread: dict[tuple[int, str], bool] = {}
+        self._carried: dict[tuple, list[Mistake]] = {}
         self.rederivations = 0  # how many re-derivations the search has made (for the benchmark)
 
     # ----------------------------------------------------------------- views
@@ -521,7 +559,13 @@ class Diagnoser:
     # ----------------------------------------------------------------- carried over
 
     def carried(self, qid: str, view: View, earlier: Sequence[KeyClaim]) -> list[Mistake]:
-        """Combinations of the earlier answers' wrong values that this question may read."""
+        """Combinations of the earlier answers' wrong values that this question may read (cached)."""
+        key = (qid, view.target, tuple(earlier))
+        if key not in self._carried:
+            self._carried[key] = self._carry(qid, view, earlier)
+        return self._carried[key]
+
+    def _carry(self, qid: str, view: View, earlier: Sequence[KeyClaim]) -> list[Mistake]:
         relevant = self.reach(view.target)
         before = self.order[: self.order.index(qid)] if qid in self.order else []
         options: list[list[Any]] = []
@@ -612,13 +656,15 @@ class Diagnoser:
                             reading=Reading("view", alt), rank=READING_RANK)
                 tables.append((self.table(alt), (m,)))
         carried = [self.carried(view.qid, t.view, earlier) if earlier else [] for t, _ in tables]
-        key = (*where, value, tuple(m.signature for c in carried for m in c))
+        right = frozenset(c.qid for c in earlier if c.qid != view.qid and c.qid in self.graph.views
+                          and matches(c.value, self.right(c.qid, c.component), self.view(c.qid, c.component).decimals))
+        key = (*where, value, tuple(m.signature for c in carried for m in c), right)
         if key not in self._explained:
-            self._explained[key] = self._search(view, value, tables, carried, whole)
+            self._explained[key] = self._search(view, value, tables, carried, whole, right)
         return self._explained[key]
 
     def _search(self, view: View, claim: Any, tables: list[tuple[Table, tuple[Mistake, ...]]],
-                carried: list[list[Mistake]], whole: bool) -> tuple[Found, ...]:
+                carried: list[list[Mistake]], whole: bool, right: frozenset[str]) -> tuple[Found, ...]:
         for size, stage in ((1, "all"), (2, "carried"), (2, "rest")):
             found: dict[tuple, Found] = {}
             for (table, prefix), carry in zip(tables, carried):
@@ -630,8 +676,33 @@ class Diagnoser:
                     if f.ident() not in found and self.reproduces(f, view, claim):  # asked of every one
                         found[f.ident()] = f
             if found:
-                return tuple(sorted(found.values(), key=lambda f: f.priority))
+                return tuple(sorted(found.values(), key=lambda f: self._order(f, view.qid, right)))
         return ()
+
+    def _order(self, f: Found, qid: str, right: frozenset[str]) -> tuple:
+        """Conceptual before slips; then the one the other right answers do not contradict; then kinds.
+
+        ``right`` are the other questions the same key (or student) answered right: a mistake
+        that would have made one of them wrong too is less likely than one that touches only
+        this answer (bytes per value in 1c alone, rather than the augmentation, which a right
+        1b contradicts).
+        """
+        slip, ranks = f.priority
+        return (slip, sum(self.spread(p, qid, right) for p in f.parts), ranks)
+
+    def spread(self, m: Mistake, qid: str, right: frozenset[str]) -> int:
+        """How many of the questions ``right`` the mistake would have changed."""
+        if m.reading is not None or m.code == "CARRIED_OVER" or not right:
+            return 0
+        n = 0
+        for other in right:
+            key = (id(m), other)
+            if key not in self._spread:
+                v = self.graph.views[other]
+                self._spread[key] = bool(m.edited & self.graph.ancestors(v.target)) and \
+                    self.evaluator.value((m,), v.target) != self.graph.value(v.target)
+            n += self._spread[key]
+        return n
 
     def _matches(self, t: Table, claim: Any, k: int, carried: list[Mistake], whole: bool, stage: str
                  ) -> Iterator[Found]:
@@ -660,13 +731,9 @@ class Diagnoser:
                 for r in rs:
                     if agrees(claim, read(base, r.reading), view, r.reading):
                         yield Found((c, r))
-                for m, _ in singles:
-                    if m.edited & c.edited:
-                        continue
-                    v = self.evaluator.value((c, m), view.target)
-                    self.rederivations += 1
+                for j, v in t.on_top(c):
                     if v is not None and v != base and agrees(claim, v, view, None):
-                        yield Found((c, m))
+                        yield Found((c, singles[j][0]))
             yield from self._slips(view, claim, states)
         else:
             for r in rs:
@@ -695,7 +762,7 @@ class Diagnoser:
         exact_int = isinstance(view.target, int) and view.decimals is None and \
             not (isinstance(claim, Decimal) and claim != claim.to_integral_value())
         if index is not None and exact_int:  # many candidates: look up the claim's own slips instead
-            wanted = {int(v) for _, v in variants(Fraction(claim), 0) if v.denominator == 1}
+            wanted = whole_variants(int(claim))
             candidates = [(parts, value) for parts, value in candidates if value in wanted]
         for parts, value in candidates:
             if value is None or isinstance(value, tuple) or _rounds(parts):

@@ -108,13 +108,26 @@ def to_ir(expr: Any, resolve: Callable[[Any], int | None]) -> IR:
 
 
 def variables(ir: IR) -> Iterator[int]:
-    """Every node id the tree reads (with repeats)."""
+    """Every node id the tree reads (with repeats), left to right."""
     if ir[0] == "v":
         yield ir[1]
     elif ir[0] != "n":
         for a in ir[1:]:
             if isinstance(a, tuple):
                 yield from variables(a)
+
+
+def variable_set(ir: IR) -> set[int]:
+    """The node ids the tree reads (iterative: a long sum is not a deep recursion)."""
+    out: set[int] = set()
+    stack = [ir]
+    while stack:
+        x = stack.pop()
+        if x[0] == "v":
+            out.add(x[1])
+        elif x[0] != "n":
+            stack.extend(a for a in x[1:] if isinstance(a, tuple))
+    return out
 
 
 def substitute(ir: IR, mapping: Mapping[int, IR]) -> IR:
@@ -403,7 +416,7 @@ class Graph:
         self._ancestors: dict[Any, frozenset[int]] = {}
         self._cones: dict[tuple, tuple[int, ...]] = {}
         self._degrees: dict[tuple, int] = {}
-        self._compiled: dict[tuple[int, IR], Fn] = {}
+        self._compiled: dict[tuple[int, int], tuple[IR, Fn]] = {}
 
     # ----------------------------------------------------------------- building
 
@@ -456,15 +469,15 @@ class Graph:
         self.base = values
 
     def closure(self, nid: int, ir: IR) -> Fn:
-        """The compiled closure of ``ir`` as node ``nid``'s formula (cached)."""
-        key = (nid, ir)
-        f = self._compiled.get(key)
-        if f is None:
-            node = self.nodes[nid]
-            f = compile_ir(ir, node.real or is_real(ir, lambda i: self.nodes[i].real))
-            if node.label in SIZE_LABELS:
-                f = _positive(f)
-            self._compiled[key] = f
+        """The compiled closure of ``ir`` as node ``nid``'s formula (cached by the tree's identity)."""
+        hit = self._compiled.get((nid, id(ir)))
+        if hit is not None and hit[0] is ir:
+            return hit[1]
+        node = self.nodes[nid]
+        f = compile_ir(ir, node.real)  # a mistake never makes a count real: the node says which it is
+        if node.label in SIZE_LABELS:
+            f = _positive(f)
+        self._compiled[(nid, id(ir))] = (ir, f)  # the tree is kept, so its id is not reused
         return f
 
     # ----------------------------------------------------------------- reading
@@ -555,8 +568,7 @@ class Graph:
         """Edges (input, node) that the new trees add to the graph."""
         out = []
         for nid, ir in formulas.items():
-            old = self.nodes[nid].inputs
-            out += [(u, nid) for u in dict.fromkeys(variables(ir)) if u not in old]
+            out += [(u, nid) for u in variable_set(ir).difference(self.nodes[nid].inputs)]
         return tuple(sorted(out))
 
     def _ordered(self, nodes: tuple[int, ...], formulas: Mapping[int, IR]) -> tuple[int, ...]:
@@ -596,7 +608,7 @@ class Graph:
         for table in (self.scopes.get(scope, {}), self.links.get(scope, {}), self.scopes["network"]):
             if symbol in table:
                 return table[symbol]
-        found = self.by_name.get(str(symbol), ())
+        found = self.by_name.get(name_of(symbol), ())
         return found[0] if len(found) == 1 else None
 
     def target(self, qid: str) -> Target:
@@ -620,6 +632,12 @@ class Const:
     """A fixed part of a target (global pooling's 1 × 1)."""
 
     value: int
+
+
+def name_of(symbol: Any) -> str:
+    """A symbol's name (its ``name`` attribute: printing it with sympy is slow)."""
+    name = getattr(symbol, "name", None)
+    return name if isinstance(name, str) else str(symbol)
 
 
 def target_nodes(target: Target) -> Iterator[int]:
@@ -672,9 +690,9 @@ class _Builder:
         f, numbers = self.solution.formulas, self.solution.numbers
         values = numbers.values(f)
         for s in f.input_symbols:
-            self.g.add(Node(0, s, str(s), "network", "network.input", values[s], layer="input", position=0))
+            self.g.add(Node(0, s, name_of(s), "network", "network.input", values[s], layer="input", position=0))
         for s, v in f.hyper_values.items():
-            name = str(s)
+            name = name_of(s)
             position = int(name.rsplit("_", 1)[1]) if name.rsplit("_", 1)[-1].isdigit() else None
             layer = f.layers[position - 1].name if position else None
             self.g.add(Node(0, s, name, "network", "network.hyper", v, layer=layer, position=position))
@@ -683,7 +701,7 @@ class _Builder:
 
         for lf in f.layers:
             for s, formula in lf.definitions.items():
-                nid = self.g.add(Node(0, s, str(s), "network", "network.shape", values[s], layer=lf.name,
+                nid = self.g.add(Node(0, s, name_of(s), "network", "network.shape", values[s], layer=lf.name,
                                       position=lf.index))
                 self.g.nodes[nid].ir = to_ir(formula, scope.get)
                 used = {x: values[x] for x in getattr(formula, "free_symbols", ()) if x in values}
@@ -706,7 +724,7 @@ class _Builder:
                 continue
             args = st.args
             layer = args.get("layer")
-            local[st.symbol] = g.add(Node(0, st.symbol, str(st.symbol), scope, st.label, st.value, layer=layer,
+            local[st.symbol] = g.add(Node(0, st.symbol, name_of(st.symbol), scope, st.label, st.value, layer=layer,
                                           position=self.positions.get(layer, 0 if layer == "input" else None),
                                           cls=args.get("cls")))
             fresh.append(st)
@@ -722,7 +740,7 @@ class _Builder:
             g.nodes[nid].ir = self.cost_ir(st, local, resolve) if st.label == "step.cost" else to_ir(st.formula, resolve)
             self.steps.setdefault(st.symbol, []).append((st, nid))
         for st in fresh:
-            self.defined.setdefault(str(st.symbol), []).append(local[st.symbol])
+            self.defined.setdefault(name_of(st.symbol), []).append(local[st.symbol])
         for st in steps:  # the restated givens
             if st.symbol not in local:
                 links[st.symbol] = self.resolve(st.symbol, st.value, scope=scope)
@@ -777,7 +795,7 @@ class _Builder:
 
     def resolve(self, s: Any, value: Any, scope: str | None = None) -> int:
         g = self.g
-        name = str(s)
+        name = name_of(s)
         net = g.scopes["network"].get(s)
         if net is not None and _agrees(g.nodes[net].value, value):
             return net
@@ -809,8 +827,7 @@ def build(solution: Any) -> Graph:
     """The graph of every answer of ``solution`` (and of the support answers it reads)."""
     b = _Builder(solution)
     b.network()
-    asked = {a.kind for a in solution.answers}
-    support = [a for a in _support(solution) if a.kind not in asked]
+    support = _support(solution, {a.kind for a in solution.answers})
     for a in support:  # first, so that the asked answers link to them like to each other
         b.answer("+" + a.kind, a.steps)
     for a in solution.answers:
@@ -826,7 +843,7 @@ def build(solution: Any) -> Graph:
     return g
 
 
-def _support(solution: Any) -> list[Any]:
+def _support(solution: Any, asked: set[str]) -> list[Any]:
     from ..exam import Question
     from ..exam.kinds import QUESTION_KINDS
     from ..exam.questions import Context
@@ -835,6 +852,8 @@ def _support(solution: Any) -> list[Any]:
     ctx = Context(solution.exam, solution.formulas, solution.numbers, convention(solution.exam.convention))
     out = []
     for kind in SUPPORT_KINDS:
+        if kind in asked:
+            continue
         try:
             out.append(QUESTION_KINDS[kind].solve(ctx, Question("+" + kind, kind)))
         except Exception:  # noqa: BLE001 - a support answer the exam cannot give is simply not there

@@ -453,7 +453,7 @@ def factor_omitted(ctx: Context) -> Iterator[Mistake]:
                     if shown[0] != "v":
                         continue
                     symbol = ctx.g.nodes[shown[1]].symbol
-                    ident = (node.label, node.layer, node.name, key, str(symbol), i)
+                    ident = (node.label, node.layer, node.name, key, ctx.g.nodes[shown[1]].name, i)
                     entry = groups.setdefault(ident, (key, {"factor": symbol, "quantity": ctx.quantity(node)}, {}))
                     entry[2][node.id] = replace_at(node.ir, path, new)
     for key, args, edits in groups.values():
@@ -691,8 +691,8 @@ class Kind:
 
 
 KINDS: tuple[Kind, ...] = (
-    Kind("AUG_FACTOR", aug_factor),
     Kind("BYTES_PER_VALUE", bytes_per_value),
+    Kind("AUG_FACTOR", aug_factor),
     Kind("BATCH_SIZE", batch_size),
     Kind("EPOCHS", epochs),
     Kind("ITERATIONS", iterations),

@@ -270,7 +270,7 @@ def explained_terms(d: Diagnoser, qid: str, check: LineCheck, n: int, answer: An
     if not unmatched or len(unmatched) == len(terms):
         return ()
     out = []
-    scope = d.graph.scopes.get(qid, {})
+    scope = {**d.graph.links.get(qid, {}), **d.graph.scopes.get(qid, {})}
     for term in unmatched:
         if term.denominator != 1:
             continue
