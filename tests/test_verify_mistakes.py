@@ -77,14 +77,14 @@ def test_the_graph_reproduces_every_step(exams, solution):
         for a in s.answers:
             for name, alt_steps in ((a.id, a.steps), *((f"{a.id}/{alt.key}", alt.steps) for alt in a.alternatives)):
                 scope = {**g.links.get(name, {}), **g.scopes.get(name, {})}
-                for st in alt_steps:
-                    nid = scope.get(st.symbol)
+                for step in alt_steps:
+                    nid = scope.get(step.symbol)
                     if nid is None:
                         continue
                     got = g.base[nid]
-                    if isinstance(st.value, Decimal):
-                        got = round_decimal(got, -st.value.as_tuple().exponent)
-                    assert got == st.value, (a.id, st.symbol)
+                    if isinstance(step.value, Decimal):
+                        got = round_decimal(got, -step.value.as_tuple().exponent)
+                    assert got == step.value, (a.id, step.symbol)
 
 
 # --------------------------------------------------------------------------- one planted mistake
