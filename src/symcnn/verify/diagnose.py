@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import weakref
 from dataclasses import dataclass, replace
 from decimal import ROUND_DOWN, Decimal, localcontext
 from fractions import Fraction
@@ -36,8 +35,8 @@ from operator import itemgetter
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from ..exam.steps import Answer, Solution, round_decimal
-from .graph import EVAL_ERRORS, REAL, Const, Graph, Target, View, build
-from .mistakes import READING_RANK, Diagnosis, Explanation, Mistake, Reading, generate, readings
+from .graph import EVAL_ERRORS, REAL, Const, Graph, Target, View
+from .mistakes import READING_RANK, Diagnosis, Explanation, Mistake, Reading, keep, prepared, readings
 from .slips import places, slip_code, whole_variants
 
 MAX_SIZE = 2  # mistakes per explanation (a slip of the pen counts as one)
@@ -195,31 +194,7 @@ class Evaluator:
 
     def state(self, parts: Sequence[Mistake], target: Target) -> list | None:
         """Every node's value with ``parts`` applied (those between the edits and ``target``)."""
-        g = self.g
-        if len(parts) == 1:
-            m = parts[0]
-            values, formulas, extra, edited = m.values, m.formulas, m.extra, m.edited
-        else:
-            values, formulas = {}, {}
-            for m in parts:
-                values.update(m.values)
-                formulas.update(m.formulas)
-            extra = tuple(sorted({e for m in parts for e in m.extra}))
-            edited = frozenset(values) | frozenset(formulas)
-        vals = g.base.copy()
-        for nid, v in values.items():
-            vals[nid] = v
-        try:
-            with localcontext(REAL):
-                for nid in g.cone(edited, target, extra, formulas):
-                    if nid in values:
-                        continue
-                    ir = formulas.get(nid)
-                    fn = g.closure(nid, ir) if ir is not None else g.fn[nid]
-                    vals[nid] = fn(vals)  # type: ignore[misc]
-        except EVAL_ERRORS:
-            return None
-        return vals
+        return self.g.rederive(parts, target)
 
     def value(self, parts: Sequence[Mistake], target: Target) -> Any:
         vals = self.state(parts, target)
@@ -504,9 +479,8 @@ class Diagnoser:
 
     def __init__(self, solution: Solution):
         self.solution = solution
-        self.graph = build(solution)
+        self.graph, self.mistakes = prepared(solution)
         self.evaluator = Evaluator(self.graph)
-        self.mistakes = generate(self.graph, solution)
         self.names = components(solution)
         self.order = [a.id for a in solution.answers]
         self._tables: dict[View, Table] = {}
@@ -801,23 +775,6 @@ class Diagnoser:
             value = read(value, Reading("round", max(target_view.decimals, shown)))
         return found.slip.args["right"] == value and slip_code(value, claim, shown) == found.slip.code
 
-    # ----------------------------------------------------------------- for papers and grading
-
-    def single_values(self, qid: str, component: str | None = None) -> list[tuple[Explanation, Any]]:
-        """Every distinct value one mistake gives (see :func:`.mistakes.single_mistakes`)."""
-        view = self.view(qid, component)
-        t = self.table(view)
-        right = self.right(qid, component)
-        rounding = Reading("round", view.decimals) if view.decimals is not None else None
-        entries = [(m, read(v, rounding)) for m, v in t.singles]
-        entries += [(r, read(t.base, r.reading)) for r in t.readings if r.reading and r.reading.kind != "scale"]
-        seen: dict[Any, tuple[Explanation, Any]] = {}
-        for m, v in sorted(entries, key=lambda e: e[0].rank):
-            if v is not None and not matches(v, right, view.decimals):
-                seen.setdefault(v, ((m.diagnosis,), v))
-        return list(seen.values())
-
-
 def _digits(claim: Any) -> int:
     return 0 if isinstance(claim, tuple) else len(Decimal(claim).normalize().as_tuple().digits)
 
@@ -848,16 +805,6 @@ def _differing(claim: Any, right: Any) -> Any:
     return wrong[0] if len(wrong) == 1 else wrong
 
 
-_DIAGNOSERS: dict[int, tuple[Any, Diagnoser]] = {}
-
-
 def diagnoser(solution: Solution) -> Diagnoser:
     """The diagnoser of ``solution``, built on first use and kept while the solution lives."""
-    key = id(solution)
-    hit = _DIAGNOSERS.get(key)
-    if hit is not None and hit[0]() is solution:
-        return hit[1]
-    d = Diagnoser(solution)
-    _DIAGNOSERS[key] = (weakref.ref(solution), d)
-    weakref.finalize(solution, _DIAGNOSERS.pop, key, None)
-    return d
+    return keep(solution, "diagnoser", lambda: Diagnoser(solution))

@@ -173,8 +173,9 @@ class Term:
     """A tree being built by a rule of :mod:`symcnn.model.rules` called with terms instead of numbers.
 
     >>> from symcnn.model import rules
-    >>> rules.conv_out(Term(("v", 0)), 3, 1, 2).ir
-    ('+', ('floor', ('*', ('+', ('+', ('v', 0), ('*', ('n', 2), ('n', 1))), ('*', ('n', -1), ('n', 3))), ('^', ('n', 2), -1))), ('n', 1))
+    >>> tree = rules.conv_out(Term(("v", 0)), 3, 1, 2).ir  # ⌊(x + 2·1 − 3)/2⌋ + 1, x = node 0
+    >>> tree[0], compile_ir(tree)([57])
+    ('+', 29)
     """
 
     __slots__ = ("ir",)
@@ -610,6 +611,32 @@ class Graph:
                 return table[symbol]
         found = self.by_name.get(name_of(symbol), ())
         return found[0] if len(found) == 1 else None
+
+    def rederive(self, parts: Any, target: Target) -> list | None:
+        """Every node's value with some edits applied (those between the edits and ``target``).
+
+        ``parts`` are mistakes (anything with ``values``, ``formulas``, ``extra``): leaves or
+        nodes given values, nodes given trees, and the edges those trees add. None when the
+        re-derivation cannot happen (an empty layer, a division by zero).
+        """
+        values: dict[int, Any] = {}
+        formulas: dict[int, IR] = {}
+        for m in parts:
+            values.update(m.values)
+            formulas.update(m.formulas)
+        extra = parts[0].extra if len(parts) == 1 else tuple(sorted({e for m in parts for e in m.extra}))
+        vals = self.base.copy()
+        for nid, v in values.items():
+            vals[nid] = v
+        try:
+            with localcontext(REAL):
+                for nid in self.cone(frozenset(values) | frozenset(formulas), target, extra, formulas):
+                    if nid not in values:
+                        ir = formulas.get(nid)
+                        vals[nid] = (self.closure(nid, ir) if ir is not None else self.fn[nid])(vals)  # type: ignore[misc]
+        except EVAL_ERRORS:
+            return None
+        return vals
 
     def target(self, qid: str) -> Target:
         return self.views[qid].target

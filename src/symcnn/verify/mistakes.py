@@ -39,14 +39,15 @@ kind (code)                    where it applies
 (:mod:`.slips`) are added by the search (:mod:`.diagnose`), which combines these.
 
 >>> from symcnn import load_exam, solve
->>> found = single_mistakes(solve(load_exam()), "2a")
->>> sorted({e[0].code for e, _ in found})[:4]
-['CEIL_FLOOR', 'CONV_PADDING', 'OFF_BY_ONE', 'PADDING_ONE_SIDE']
+>>> found = single_mistakes(solve(load_exam()), "2a")  # every shape list one mistake gives
+>>> sorted({e[0].code for e, _ in found})
+['CONV_PADDING', 'OFF_BY_ONE', 'POOL_PADDING', 'WRONG_SOURCE']
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
 from typing import Any, Callable, Iterator, Mapping
@@ -406,7 +407,9 @@ def params_bias(ctx: Context) -> Iterator[Mistake]:
 # --------------------------------------------------------------------------- products
 
 
+UPDATE_LABELS = ("step.update", "step.update_unrounded")  # o' = o − η·δ, before or after rounding
 FACTOR_LABELS = ("step.crops", "step.samples", "step.dataset_bytes", "step.params", "step.cost", "step.numel",
+                 "step.numel_input",
                  "step.batch", "step.run", "step.activation_bytes", "step.param_bytes", "step.tiled_cost")
 COVERED = {"B", "E", "b", "r"}  # leaves whose value 1 (or 0) another kind already tries
 
@@ -597,7 +600,7 @@ def signs(ctx: Context) -> Iterator[Mistake]:
     every = {n.id: ("*", ("n", -1), n.ir) for n in deltas if n.ir is not None}
     if len({n.cls for n in deltas}) > 1:
         yield _mistake("SIGN", "SIGN_VECTOR", {}, formulas=every)
-    for n in ctx.nodes("step.update"):
+    for n in ctx.nodes(UPDATE_LABELS):
         assert n.ir is not None
         if n.ir[0] == "+":
             for i, t in enumerate(n.ir[1:], start=1):
@@ -608,7 +611,7 @@ def signs(ctx: Context) -> Iterator[Mistake]:
 
 def wrong_class(ctx: Context) -> Iterator[Mistake]:
     classes = ctx.exam.softmax.classes
-    for n in ctx.nodes(("step.delta", "step.update")):
+    for n in ctx.nodes(("step.delta", *UPDATE_LABELS)):
         assert n.ir is not None
         for nid in dict.fromkeys(_vars(n.ir)):
             used = ctx.g.nodes[nid]
@@ -732,14 +735,76 @@ def generate(graph: Graph, solution: Any) -> list[Mistake]:
     return out
 
 
+_KEPT: dict[tuple[int, str], tuple[Any, Any]] = {}
+
+
+def keep(solution: Any, what: str, make: Callable[[], Any]) -> Any:
+    """What ``make`` builds for ``solution``, built once and kept while the solution lives."""
+    import weakref
+
+    key = (id(solution), what)
+    hit = _KEPT.get(key)
+    if hit is not None and hit[0]() is solution:
+        return hit[1]
+    value = make()
+    _KEPT[key] = (weakref.ref(solution), value)
+    weakref.finalize(solution, _KEPT.pop, key, None)
+    return value
+
+
+def prepared(solution: Any) -> tuple[Graph, list[Mistake]]:
+    """The graph of ``solution`` and every single mistake of it (built once per solution)."""
+    from .graph import build
+
+    def make() -> tuple[Graph, list[Mistake]]:
+        graph = build(solution)
+        return graph, generate(graph, solution)
+
+    result: tuple[Graph, list[Mistake]] = keep(solution, "prepared", make)
+    return result
+
+
 def single_mistakes(solution: Any, qid: str, component: str | None = None) -> list[tuple[Explanation, Any]]:
     """Every value one mistake gives question ``qid`` (one component of a vector, if asked), once.
 
     Values equal to the right answer are left out; of several mistakes giving one value, the
-    first by rank explains it. For papers and variants: a variant is discriminating when these
-    values differ from each other's right answers. Unit scalings (the value in MB) are left
-    out: they are a way of writing a value, not another value.
+    first by rank explains it, and values are written as the question asks (rounded where it
+    rounds). For papers and variants: a variant is discriminating when these values differ
+    from each other's right answers. Unit scalings (the value in MB) are left out: they are a
+    way of writing a value, not another value.
     """
-    from .diagnose import diagnoser
+    from ..exam.steps import round_decimal
 
-    return diagnoser(solution).single_values(qid, component)
+    graph, mistakes = prepared(solution)
+    view = graph.views[qid]
+    if component is not None:
+        view = View(view.qid, view.kind, view.target[view.components.index(component)], view.decimals, view.unit,
+                    scope=view.scope)
+    target, decimals = view.target, view.decimals
+
+    def written(v: Any) -> Any:
+        if decimals is None or v is None:
+            return v
+        return tuple(written(x) for x in v) if isinstance(v, tuple) else round_decimal(v, decimals)
+
+    base = graph.value(target)
+    right = written(base)
+    relevant = graph.ancestors(target)
+    entries: list[tuple[Mistake, Any]] = []
+    for m in mistakes:
+        if m.edited & relevant:
+            state = graph.rederive((m,), target)
+            entries.append((m, written(graph.value(target, state)) if state is not None else None))
+    for r in readings(view, graph, READING_RANK):
+        reading = r.reading
+        assert reading is not None
+        if reading.kind == "times":
+            entries.append((r, written(base * reading.arg)))
+        elif reading.kind in ("round", "trunc") and not isinstance(base, tuple):
+            mode = "ROUND_HALF_UP" if reading.kind == "round" else "ROUND_DOWN"
+            entries.append((r, Decimal(base).quantize(Decimal(1).scaleb(-reading.arg), mode)))
+    seen: dict[Any, tuple[Explanation, Any]] = {}
+    for m, v in sorted(entries, key=lambda e: e[0].rank):
+        if v is not None and written(v) != right:  # another value at the question's precision
+            seen.setdefault(v, ((m.diagnosis,), v))
+    return list(seen.values())
