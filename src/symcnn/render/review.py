@@ -10,7 +10,7 @@ import json
 from typing import Any, Callable
 
 from ..catalogue import text
-from ..verify.diagnose import Diagnosis, Explanation
+from ..verify.mistakes import Count, Diagnosis, Explanation, Quantity
 from ..verify.review import ClaimReview, QuestionReview, Review
 from .jsonout import json_value
 from .printing import value_text
@@ -18,7 +18,11 @@ from .textgrid import keep as joined
 
 
 def _arg(lang: str, name: str, value: Any, keep: bool = False) -> str:
-    """A blank in words; with ``keep``, each value is one unbreakable run (for the terminal's wrapping)."""
+    """A blank in words; with ``keep``, each value is one unbreakable run (for the terminal's wrapping).
+
+    Counts take their plural from the catalogue ("1 byte", "4 bytes"); the earlier answers a
+    value was carried over from read "answer 3a = …" or "answers 2b = …, 4a = …".
+    """
 
     def show(v: Any) -> str:
         return joined(value_text(v, lang)) if keep else value_text(v, lang)
@@ -28,7 +32,11 @@ def _arg(lang: str, name: str, value: Any, keep: bool = False) -> str:
     if name == "terms":
         return ", ".join(show(v) for v in value)
     if name == "answers":
-        return ", ".join(f"{qid} = {show(v)}" for qid, v in value)
+        items = ", ".join(text(lang, "verify.answers.item", qid=qid, value=show(v)) for qid, v in value)
+        return text(lang, "verify.answers." + ("one" if len(value) == 1 else "other"), list=items)
+    if isinstance(value, Count):
+        form = "one" if value.n == 1 else "other"
+        return text(lang, f"verify.count.{value.unit}.{form}", n=show(value.n))
     if isinstance(value, str):
         return value
     return show(value)
@@ -37,26 +45,41 @@ def _arg(lang: str, name: str, value: Any, keep: bool = False) -> str:
 SYMBOL_ARGS = ("symbol", "used")  # blanks that hold a symbol's name, maybe with its layer: "F_4 (pool2)"
 
 
+def is_symbol(value: Any) -> bool:
+    """A blank that names a quantity: a sympy symbol, or a :class:`Quantity` (a symbol and its layer)."""
+    return isinstance(value, Quantity) or hasattr(value, "free_symbols")
+
+
+def symbol_and_layer(value: Any) -> tuple[Any, str]:
+    """(the sympy symbol, `` (layer)`` or nothing) of a quantity blank, or of a name such as ``F_4 (pool2)``."""
+    import sympy
+
+    if isinstance(value, Quantity):
+        return value.symbol, f" ({value.layer})" if value.layer else ""
+    if isinstance(value, str):
+        head, rest = symbol_parts(value)
+        return (sympy.Symbol(head) if head else None), rest if head else value
+    return value, ""
+
+
 def symbol_parts(name: str) -> tuple[str, str]:
     """``"F_4 (pool2)"`` → (``"F_4"``, ``" (pool2)"``): the symbol's name and what follows it."""
     head, sep, rest = name.partition(" (")
     return head, sep + rest
 
 
-def symbol_text(name: str) -> str:
-    """A symbol's name as the terminal writes it (``F₄ (pool2)``, ``δ_HG``)."""
-    import sympy
-
+def symbol_text(value: Any) -> str:
+    """A quantity as the terminal writes it (``F₄ (pool2)``, ``δ_HG``), never as a field name."""
     from .printing import formula_text
 
-    head, rest = symbol_parts(name)
-    return formula_text(sympy.Symbol(head), unicode=True) + rest if head else name
+    symbol, rest = symbol_and_layer(value)
+    return formula_text(symbol, unicode=True) + rest if symbol is not None else rest
 
 
-def diagnosis_args(d: Diagnosis, lang: str, symbol: Callable[[str], Any] = symbol_text,
+def diagnosis_args(d: Diagnosis, lang: str, symbol: Callable[[Any], Any] = symbol_text,
                    keep: bool = False) -> dict[str, Any]:
-    """A diagnosis's blanks in words; symbols through ``symbol`` (text here, math on the sheet)."""
-    return {k: symbol(v) if k in SYMBOL_ARGS and isinstance(v, str) else _arg(lang, k, v, keep)
+    """A diagnosis's blanks in words; quantities through ``symbol`` (text here, math on the sheet)."""
+    return {k: symbol(v) if is_symbol(v) or (k in SYMBOL_ARGS and isinstance(v, str)) else _arg(lang, k, v, keep)
             for k, v in d.args.items()}
 
 
@@ -68,13 +91,22 @@ def explanation_text(e: Explanation, lang: str, keep: bool = False) -> str:
     return "; ".join(diagnosis_text(d, lang, keep) for d in e)
 
 
-def verdict_text(verdict: str, lang: str) -> str:
+def verdict_text(verdict: str, lang: str, q: QuestionReview | None = None) -> str:
+    """The verdict in words; several claims with some right: "1 of 2 values right"."""
+    if verdict == "partly-correct" and q is not None:
+        return text(lang, "verify.verdicts.partly-correct", right=q.right_count, total=len(q.claims))
     return text(lang, f"verify.verdicts.{verdict}")
+
+
+def claim_text(c: ClaimReview, lang: str) -> str:
+    """A claimed value as the key writes it where it can be read two ways (``5,091``), else formatted."""
+    shown = c.written or value_text(c.value, lang)
+    return shown + (f" ({diagnosis_text(c.reading, lang)})" if c.reading is not None else "")
 
 
 def claim_lines(q: QuestionReview, c: ClaimReview, lang: str, keep: bool = False) -> list[str]:
     mark = "✓" if c.correct else "✗"
-    head = f"{mark} {value_text(c.value, lang)}"
+    head = f"{mark} {claim_text(c, lang)}"
     if c.correct:
         return [head]
     alternatives = text(lang, "verify.or").join(explanation_text(e, lang, keep) for e in c.explanations)
@@ -91,7 +123,8 @@ def question_notes(q: QuestionReview, lang: str, keep: bool = False) -> list[str
     for f in q.facts:
         if not f.correct:
             why = text(lang, "verify.or").join(explanation_text(e, lang, keep) for e in f.explanations)
-            out.append(text(lang, "verify.fact", name=symbol_text(f.name), value=value_text(f.value, lang),
+            out.append(text(lang, "verify.fact", name=symbol_text(f.symbol if f.symbol is not None else f.name),
+                            value=value_text(f.value, lang),
                             derived=value_text(f.derived, lang)) + f" → {why}")
     return out
 
@@ -104,6 +137,12 @@ def _value(value: Any, lang: str, mark: str = "") -> str:
     return f"{mark}\u00a0{cell}" if mark else cell
 
 
+def _claim(c: ClaimReview, lang: str) -> str:
+    mark = "✓" if c.correct else "✗"
+    head = joined(f"{mark} {c.written}") if c.written else _value(c.value, lang, mark)
+    return head + (f" ({diagnosis_text(c.reading, lang)})" if c.reading is not None else "")
+
+
 def review_rows(review: Review, lang: str) -> tuple[list[Any], list[list[tuple[str, str]] | None]]:
     """The review table's columns and rows (None: a rule between questions)."""
     from .textgrid import Column
@@ -111,17 +150,18 @@ def review_rows(review: Review, lang: str) -> tuple[list[Any], list[list[tuple[s
     columns = [Column(text(lang, "verify.id")), Column(text(lang, "verify.verdict"), 1, minimum=10),
                Column(text(lang, "verify.key"), 2, "right"), Column(text(lang, "verify.derived"), 2, "right"),
                Column(text(lang, "verify.diagnosis"), 5, minimum=24)]
-    colours = {"correct": "green", "wrong": "red", "correct-value-wrong-working": "yellow", "missing": "magenta"}
+    colours = {"correct": "green", "wrong": "red", "partly-correct": "red", "correct-value-wrong-working": "yellow",
+               "missing": "magenta"}
     rows: list[list[tuple[str, str]] | None] = []
     for q in review.questions:
         rows.append(None)
         derived = _value(q.claims[0].derived if q.claims else q.answer.value, lang)
         if q.component:
             derived = f"{q.component}: {derived}"
-        verdict = (verdict_text(q.verdict, lang), colours[q.verdict])
+        verdict = (verdict_text(q.verdict, lang, q), colours[q.verdict])
         for i, c in enumerate(q.claims or (None,)):
             lines = claim_lines(q, c, lang, keep=True) if c else ["—"]
-            key = _value(c.value, lang, "✓" if c.correct else "✗") if c else "—"
+            key = _claim(c, lang) if c else "—"
             rows.append([(q.id, "bold") if i == 0 else ("", ""), verdict if i == 0 else ("", ""), (key, ""),
                          (derived, "") if i == 0 else ("", ""), ("\n".join(lines[1:]).removeprefix("  → "), "")])
         for note in question_notes(q, lang, keep=True):
@@ -144,10 +184,10 @@ def review_blocks(review: Review, lang: str, width: int) -> list[tuple[str, str]
 
     for q in review.questions:
         out.append(("", ""))
-        out.append((f"{q.id.ljust(3)} {verdict_text(q.verdict, lang)}", "bold"))
+        out.append((f"{q.id.ljust(3)} {verdict_text(q.verdict, lang, q)}", "bold"))
         derived = q.claims[0].derived if q.claims else q.answer.value
         for c in q.claims:
-            para(pad, f"{text(lang, 'verify.key')}: " + _value(c.value, lang, "✓" if c.correct else "✗"))
+            para(pad, f"{text(lang, 'verify.key')}: " + _claim(c, lang))
             for line in claim_lines(q, c, lang, keep=True)[1:]:
                 para(pad + "  ", line.strip(), "", 2)
         if not q.claims:
@@ -198,10 +238,13 @@ def review_json(review: Review, lang: str) -> str:
         out.append({
             "id": q.id,
             "verdict": q.verdict,
+            **({"verdict_text": verdict_text(q.verdict, lang, q)} if q.verdict == "partly-correct" else {}),
             **({"component": q.component} if q.component else {}),
             "key_values": [json_value(c.value) for c in q.claims],
             "derived_value": json_value(q.claims[0].derived if q.claims else q.answer.value),
-            "claims": [{"value": json_value(c.value), "correct": c.correct,
+            "claims": [{"value": json_value(c.value), "verdict": c.verdict, "correct": c.correct,
+                        **({"written": c.written} if c.written else {}),
+                        **({"reading": _diagnosis_json(c.reading, lang)} if c.reading else {}),
                         "explanations": [[_diagnosis_json(d, lang) for d in e] for e in c.explanations]}
                        for c in q.claims],
             "working": [{"line": line.check.text, "correct": line.ok,

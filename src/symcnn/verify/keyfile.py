@@ -43,6 +43,7 @@ class KeyEntry:
     working: tuple[LineCheck, ...] = ()
     facts: Mapping[str, int | Decimal] = field(default_factory=dict)
     component: str | None = None
+    written: tuple[Any, ...] = ()  # each claim as the key writes it (its TOML value: "2,461" stays text)
 
 
 @dataclass(frozen=True)
@@ -89,10 +90,12 @@ def _entry(t: _KeyTable, qid: str) -> KeyEntry:
         if not isinstance(raw, list):
             t.fail(t.path("values"), "must be a list of claimed values", raw)
         claims = tuple(claim(v, f"{t.path('values')}[{i}]", t) for i, v in enumerate(raw))
+        written = tuple(raw)
     elif "value" in t.data:
         claims = (claim(t.raw("value"), t.path("value"), t),)
+        written = (t.raw("value"),)
     else:
-        claims = ()
+        claims = written = ()
     lines = t.raw("working", [])
     if not isinstance(lines, list):
         t.fail(t.path("working"), "must be a list of 'expression = value' lines", lines)
@@ -103,7 +106,7 @@ def _entry(t: _KeyTable, qid: str) -> KeyEntry:
     if component is not None and (not isinstance(component, str) or not component.strip()):
         t.fail(t.path("component"), "must be a class or layer name", component)
     t.done()
-    return KeyEntry(qid, claims, working, facts, component)
+    return KeyEntry(qid, claims, working, facts, component, written)
 
 
 def _line(text: Any, field: str, t: _KeyTable) -> LineCheck:

@@ -91,3 +91,25 @@ def variants(value: Fraction, decimals: int) -> Iterator[tuple[str, Fraction]]:
     for k in POWERS:
         if k:
             yield "POWER_OF_TEN", value * Fraction(10) ** k
+
+
+def whole_variants(n: int) -> set[int]:
+    """Every whole number one slip away from ``n`` (the integer case of :func:`variants`, kept fast).
+
+    >>> sorted(whole_variants(12))[:4], 21 in whole_variants(12), 120 in whole_variants(12)
+    ([10, 11, 13, 14], True, True)
+    """
+    text, sign = str(abs(n)), -1 if n < 0 else 1
+    out: set[int] = set()
+    for i, c in enumerate(text):
+        for d in "0123456789":
+            if d != c and not (i == 0 and d == "0" and len(text) > 1):
+                out.add(sign * int(text[:i] + d + text[i + 1:]))
+    for i in range(len(text) - 1):
+        if text[i] != text[i + 1] and not (i == 0 and text[1] == "0"):
+            out.add(sign * int(text[:i] + text[i + 1] + text[i] + text[i + 2:]))
+    for k in range(1, POWERS.stop):
+        out.add(n * 10**k)
+        if n % 10**k == 0:
+            out.add(n // 10**k)
+    return out

@@ -14,9 +14,9 @@ from typing import Any
 
 from ...catalogue import text
 from ...verify.arith import LineCheck, Neg, Node, Num
-from ...verify.diagnose import Diagnosis, Explanation
+from ...verify.mistakes import Diagnosis, Explanation
 from ...verify.review import QuestionReview, Review, number
-from ..review import diagnosis_args, symbol_parts
+from ..review import diagnosis_args, symbol_and_layer, verdict_text
 from . import document, escape, formula_latex, number_latex, value_latex, write_document
 from .escape import Raw
 from .sheet import Sheet, answer_latex
@@ -50,16 +50,19 @@ def line_latex(check: LineCheck, lang: str) -> str:
     return f"${shown}$ \\quad \\mbox{{$({{}}= {right})$}}"
 
 
-def symbol_math(name: str) -> Raw:
-    """A symbol's name (``delta_HG``, ``F_4 (pool2)``) as math, what follows it as text."""
-    import sympy
+def symbol_math(value: Any) -> Raw:
+    """A quantity (a symbol, ``Quantity``, or a name like ``F_4 (pool2)``) as math, its layer as text."""
+    symbol, rest = symbol_and_layer(value)
+    return Raw(f"${formula_latex(symbol)}${escape(rest)}" if symbol is not None else escape(rest))
 
-    head, rest = symbol_parts(name)
-    return Raw(f"${formula_latex(sympy.Symbol(head))}${escape(rest)}" if head else escape(name))
+
+def diagnosis_latex(sh: Sheet, d: Diagnosis) -> str:
+    """A diagnosis sentence: its words escaped, its quantities as mathematics ($\\delta_{HG}$, $V_{4}$)."""
+    return sh.say(f"diagnosis.{d.key}", **diagnosis_args(d, sh.lang, symbol_math))
 
 
 def _diagnosis(sh: Sheet, d: Diagnosis) -> str:
-    return rf"\texttt{{{escape(d.code)}}}: {sh.say(f'diagnosis.{d.key}', **diagnosis_args(d, sh.lang, symbol_math))}"
+    return rf"\texttt{{{escape(d.code)}}}: {diagnosis_latex(sh, d)}"
 
 
 def _explanations(sh: Sheet, explanations: tuple[Explanation, ...]) -> list[str]:
@@ -74,12 +77,14 @@ def _items(lines: list[str]) -> list[str]:
 
 def question_latex(sh: Sheet, q: QuestionReview) -> str:
     title = text(sh.lang, "sheet.question", id=q.id, title=text(sh.lang, "kind." + q.answer.kind))
-    verdict = text(sh.lang, f"verify.verdicts.{q.verdict}")
+    verdict = verdict_text(q.verdict, sh.lang, q)
     out = [rf"\section{{{escape(title)}}}", rf"\textbf{{{sh.say('verify.verdict')}:}} {escape(verdict)}"]
     claims = []
     for c in q.claims:
         mark = r"$\checkmark$" if c.correct else r"$\times$"
-        head = rf"${value_latex(c.value, sh.lang)}$ {mark}"
+        head = (escape(c.written) if c.written else rf"${value_latex(c.value, sh.lang)}$") + f" {mark}"
+        if c.reading is not None:
+            head += f" ({diagnosis_latex(sh, c.reading)})"
         if not c.correct:
             head += rf" \quad ({sh.say('verify.derived')}: ${value_latex(c.derived, sh.lang)}$)"
         claims.append(head)
@@ -100,7 +105,8 @@ def question_latex(sh: Sheet, q: QuestionReview) -> str:
     if q.facts:
         facts = []
         for f in q.facts:
-            facts.append(sh.say("verify.fact", name=symbol_math(f.name), value=sh.number(f.value),
+            facts.append(sh.say("verify.fact", name=symbol_math(f.symbol if f.symbol is not None else f.name),
+                                value=sh.number(f.value),
                                 derived=sh.number(f.derived)) + (r" $\checkmark$" if f.correct else r" $\times$"))
             facts += _explanations(sh, f.explanations)
         out += ["", _heading(sh.say("verify.facts")), *_items(facts)]
@@ -125,7 +131,7 @@ def summary_latex(sh: Sheet, review: Review) -> str:
     for q in review.questions:
         claims = r" \newline ".join(values_tex(c.value, sh.lang) for c in q.claims) or "--"  # one claim a line
         derived = values_tex(q.claims[0].derived if q.claims else q.answer.value, sh.lang)
-        rows.append(rf"{escape(q.id)} & {escape(text(sh.lang, f'verify.verdicts.{q.verdict}'))} & {claims}"
+        rows.append(rf"{escape(q.id)} & {escape(verdict_text(q.verdict, sh.lang, q))} & {claims}"
                     rf" & {derived} \\")
     head = " & ".join(rf"\textbf{{{sh.say('verify.' + k)}}}" for k in ("id", "verdict", "key", "derived"))
     return "\n".join((
