@@ -102,6 +102,9 @@ def to_ir(expr: Any, resolve: Callable[[Any], int | None]) -> IR:
     for cls, name in ((sympy.floor, "floor"), (sympy.ceiling, "ceil"), (sympy.Abs, "abs"), (sympy.exp, "exp")):
         if isinstance(expr, cls):
             return (name, to_ir(expr.args[0], resolve))
+    for cls, name in ((sympy.Min, "min"), (sympy.Max, "max")):
+        if isinstance(expr, cls):
+            return (name, *(to_ir(a, resolve) for a in expr.args))
     if expr.is_Float:
         return ("n", Fraction(str(expr)))
     raise TypeError(f"cannot re-derive {type(expr).__name__}: {expr}")
@@ -375,6 +378,9 @@ def compile_ir(ir: IR, real: bool = False) -> Fn:
     if op == "abs":
         inner = compile_ir(ir[1], real)
         return lambda v: abs(inner(v))
+    if op in ("min", "max"):
+        args, pick = [compile_ir(a, real) for a in ir[1:]], min if op == "min" else max
+        return lambda v: pick(f(v) for f in args)
     if op == "exp":
         inner = compile_ir(ir[1], True)
         return lambda v: Decimal(inner(v)).exp()
