@@ -21,6 +21,8 @@ COMMANDS: dict[str, str] = {
     "formulas": "formulas",
     "verify": "verify",
     "report": "report",
+    "paper": "paper",
+    "variants": "variants",
 }
 
 

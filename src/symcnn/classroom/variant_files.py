@@ -1,0 +1,127 @@
+"""A variant set on disk: one folder per variant, an index, and the printable PDFs.
+
+::
+
+    DIR/<code>/exam.toml      the variant's complete spec (symcnn solve reads it)
+    DIR/<code>/paper.tex      its question paper, with the code on every page (+ .pdf)
+    DIR/<code>/solution.tex   its step-by-step solution sheet (+ .pdf)
+    DIR/<code>/key.toml       its answer key, every answer right (symcnn verify reads it)
+    DIR/index.csv             code, seed and every answer, one row per variant
+    DIR/papers.pdf            with --pdf: every paper, one after the other, for printing
+    DIR/solutions.pdf         with --pdf: every solution sheet
+
+The set is written into a temporary folder beside DIR and renamed into place when
+complete (:func:`symcnn.fileio.atomic_folder`), so DIR is never half written. The two
+combined PDFs are each compiled from one document holding every variant's body; each
+variant starts on an odd page (a blank page is added after an odd number of pages) so
+that double-sided printing never puts two students' pages on one sheet.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable
+
+from ..exam.steps import Solution
+from ..fileio import atomic_folder
+from ..render.latex import document, find_engine, run_latex
+from ..render.latex.sheet import sheet_body, sheet_tex
+from .papers import paper_body, paper_tex
+from .tomlout import dumps
+from .variants import Variant, VariantSet
+
+MARKER = ".symcnn-variants"  # marks a folder as a variant set, which a later run may replace
+
+
+def _claim(value: Any) -> Any:
+    """An answer as a key file writes it: numbers as they are, tuples as lists."""
+    if isinstance(value, tuple):
+        return [_claim(v) for v in value]
+    return value
+
+
+def key_toml(solution: Solution) -> str:
+    """The answer key of a solved exam in verify's format, every answer right."""
+    exam = solution.exam
+    label = f"{exam.title} — {exam.code}" if exam.code else exam.title
+    data = {"key": {"title": label},
+            "questions": {a.id: {"values": [_claim(a.value)]} for a in solution.answers}}
+    return dumps(data, f"Answer key of {label}: every answer right.\n"
+                       "Check it against the exam: symcnn verify key.toml --exam exam.toml")
+
+
+def cell(value: Any) -> str:
+    """An answer in one CSV cell: integers in full, shapes HxWxD, lists ;-separated.
+
+    >>> cell(((124, 124, 16), (61, 61, 16))), cell((Decimal("-0.87"), Decimal("0.87"))), cell(12582912000)
+    ('124x124x16;61x61x16', '-0.87;0.87', '12582912000')
+    """
+    if isinstance(value, tuple):
+        if value and all(isinstance(v, int) for v in value) and len(value) == 3:
+            return "x".join(str(v) for v in value)
+        return ";".join(cell(v) for v in value)
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def index_csv(vset: VariantSet) -> str:
+    """One row per variant: code, seed, then every answer in the exam's question order."""
+    ids = [q.id for q in vset.base.questions]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["code", "seed", *ids])
+    for v in vset.variants:
+        answers = {a.id: a.value for a in v.solution.answers}
+        writer.writerow([v.code, v.seed, *(cell(answers[qid]) for qid in ids)])
+    return out.getvalue()
+
+
+_NEXT = r"\clearpage\ifodd\value{page}\else\null\thispagestyle{empty}\clearpage\fi"  # start on an odd page
+
+
+def combined(variants: tuple[Variant, ...], lang: str, body: Callable[[Solution, str], str]) -> str:
+    """One document holding every variant's body, each from page 1 and on an odd page."""
+    parts = [r"\setcounter{page}{1}" + "\n" + body(v.solution, lang) + "\n" + _NEXT for v in variants]
+    return document("\n\n".join(parts), lang)
+
+
+def write_set(vset: VariantSet, folder: str | Path, lang: str, pdf: bool = False,
+              workers: int | None = None) -> Path:
+    """Write the whole set into ``folder`` (replaced whole, atomically); return it."""
+    if pdf:
+        find_engine()  # no TeX: say so before any work
+    with atomic_folder(folder, MARKER) as tmp:
+        sources: list[tuple[Path, str]] = []
+        for v in vset.variants:
+            home = tmp / v.code
+            home.mkdir()
+            (home / "exam.toml").write_text(v.text, encoding="utf-8")
+            (home / "key.toml").write_text(key_toml(v.solution), encoding="utf-8")
+            for name, tex in (("paper.tex", paper_tex(v.solution, lang)), ("solution.tex", sheet_tex(v.solution, lang))):
+                (home / name).write_text(tex, encoding="utf-8")
+                sources.append((home / name, tex))
+        (tmp / "index.csv").write_text(index_csv(vset), encoding="utf-8")
+        if pdf:
+            sources.append((tmp / "papers.tex", combined(vset.variants, lang, paper_body)))
+            sources.append((tmp / "solutions.tex", combined(vset.variants, lang, sheet_body)))
+            _compile(sources, workers or os.cpu_count() or 1)
+    return Path(folder)
+
+
+def _compile(sources: list[tuple[Path, str]], workers: int) -> None:
+    """Compile every .tex to a PDF beside it, ``workers`` TeX runs at a time (largest first)."""
+    def one(item: tuple[Path, str]) -> None:
+        path, tex = item
+        built = run_latex(tex.encode("utf-8"), f"{path.parent.name}/{path.name}")
+        path.with_suffix(".pdf").write_bytes(built.pdf)
+
+    ordered = sorted(sources, key=lambda s: -len(s[1]))  # the combined documents take longest: start them first
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for _ in pool.map(one, ordered):
+            pass
