@@ -154,3 +154,8 @@ def _umask() -> int:
     umask = os.umask(0)
     os.umask(umask)
     return umask
+
+
+def write_fresh(path: Path, data: str | bytes) -> None:
+    """Write a file inside a folder that :func:`atomic_folder` is building (no one else sees it yet)."""
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)

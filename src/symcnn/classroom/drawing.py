@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+
 from ..catalogue import text
 from ..exam.steps import Solution
 from ..render.latex import escape, formula_latex, number_latex

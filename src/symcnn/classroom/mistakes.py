@@ -118,6 +118,7 @@ class _Engine:
         for i, component in enumerate(names or (None,)):
             reading = reading_of(base, component, names)
             before = inputs(reading)
+            needed = _depends(reading.steps, reading.target)
             for generate in READING_GENERATORS:
                 for p in generate(reading, self.scope):
                     changed = p.reading(reading) if p.reading else None
@@ -125,6 +126,8 @@ class _Engine:
                         continue
                     if changed.overrides and all(before.get(s, object()) == v for s, v in changed.overrides.items()):
                         continue  # e.g. rounding 3.0 to no decimals: nothing changes
+                    if changed.steps is reading.steps and changed.overrides and not set(changed.overrides) & needed:
+                        continue  # another class's input: this component does not read it
                     value, used = value_of(changed)
                     if value is None or (changed.overrides and not used):
                         continue
@@ -170,6 +173,14 @@ def _reads(solution: Solution, search: Search, q: Question) -> frozenset[str] | 
     except Exception:  # a kind that needs the real objects: treat it as reading everything
         return None
     return frozenset(log) if answer == search.answer((), q) else None
+
+
+def _depends(steps: tuple[Any, ...], target: Any) -> set[Any]:
+    """The symbols ``target`` is computed from through ``steps``, itself included."""
+    deps: dict[Any, set[Any]] = {}
+    for st in steps:
+        deps[st.symbol] = set(st.values).union(*(deps.get(v, set()) for v in st.values))
+    return deps.get(target, set()) | {target}
 
 
 def _explain(p: Perturbation) -> Explanation:

@@ -50,9 +50,8 @@ def _points(sh: Sheet, points: Fraction) -> str:
 
 def title_section(sh: Sheet) -> str:
     exam = sh.solution.exam
-    code = (rf"\fbox{{\large {sh.say('paper.code')}: \textbf{{{escape(exam.code)}}}}}" if exam.code
-            else "")
-    total = [q.points for q in exam.questions]
+    code = rf"\fbox{{\large {code_label(sh)}}}" if exam.code else ""
+    total = [q.points for q in exam.questions if q.points is not None]
     out = [
         page_footer(code_label(sh)),
         r"\begin{center}",
@@ -68,8 +67,8 @@ def title_section(sh: Sheet) -> str:
         r"\medskip",
         sh.say("paper.intro"),
     ]
-    if total and all(p is not None for p in total):
-        out.append(" " + sh.say("paper.total", points=_points(sh, sum(total, Fraction(0)))))  # type: ignore[arg-type]
+    if total and len(total) == len(exam.questions):
+        out.append(" " + sh.say("paper.total", points=_points(sh, sum(total, Fraction(0)))))
     return "\n".join(out)
 
 
@@ -268,9 +267,9 @@ def questions_section(sh: Sheet) -> str:
         groups[-1][1].append(q)
     for part, questions in groups:
         if part is not None:
-            points = [q.points for q in questions]
-            heading = (sh.say("paper.part_points", part=part, points=_points(sh, sum(points, Fraction(0))))  # type: ignore[arg-type]
-                       if all(p is not None for p in points) else sh.say("paper.part", part=part))
+            points = [q.points for q in questions if q.points is not None]
+            heading = (sh.say("paper.part_points", part=part, points=_points(sh, sum(points, Fraction(0))))
+                       if len(points) == len(questions) else sh.say("paper.part", part=part))
             out.append(rf"\subsection{{{heading}}}")
         out += [question_latex(sh, q, sh.solution.answer(q.id)) for q in questions]
     return "\n\n".join(out)

@@ -27,8 +27,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
 
+from ..errors import SymcnnError
 from ..exam.steps import Solution
-from ..fileio import atomic_folder
+from ..fileio import atomic_folder, write_fresh
 from ..render.latex import document, find_engine, run_latex
 from ..render.latex.sheet import sheet_body, sheet_tex
 from .papers import paper_body, paper_tex
@@ -97,21 +98,29 @@ def write_set(vset: VariantSet, folder: str | Path, lang: str, pdf: bool = False
     if pdf:
         find_engine()  # no TeX: say so before any work
     with atomic_folder(folder, MARKER) as tmp:
-        sources: list[tuple[Path, str]] = []
-        for v in vset.variants:
-            home = tmp / v.code
-            home.mkdir()
-            (home / "exam.toml").write_text(v.text, encoding="utf-8")
-            (home / "key.toml").write_text(key_toml(v.solution), encoding="utf-8")
-            for name, tex in (("paper.tex", paper_tex(v.solution, lang)), ("solution.tex", sheet_tex(v.solution, lang))):
-                (home / name).write_text(tex, encoding="utf-8")
-                sources.append((home / name, tex))
-        (tmp / "index.csv").write_text(index_csv(vset), encoding="utf-8")
-        if pdf:
-            sources.append((tmp / "papers.tex", combined(vset.variants, lang, paper_body)))
-            sources.append((tmp / "solutions.tex", combined(vset.variants, lang, sheet_body)))
-            _compile(sources, workers or os.cpu_count() or 1)
+        try:
+            _write(vset, tmp, lang, pdf, workers or os.cpu_count() or 1)
+        except OSError as e:
+            raise SymcnnError(f"{folder}: cannot write ({e.strerror or e})") from None
     return Path(folder)
+
+
+def _write(vset: VariantSet, tmp: Path, lang: str, pdf: bool, workers: int) -> None:
+    """Every file of the set into the (temporary, empty) folder ``tmp``."""
+    sources: list[tuple[Path, str]] = []
+    for v in vset.variants:
+        home = tmp / v.code
+        home.mkdir()
+        write_fresh(home / "exam.toml", v.text)
+        write_fresh(home / "key.toml", key_toml(v.solution))
+        for name, tex in (("paper.tex", paper_tex(v.solution, lang)), ("solution.tex", sheet_tex(v.solution, lang))):
+            write_fresh(home / name, tex)
+            sources.append((home / name, tex))
+    write_fresh(tmp / "index.csv", index_csv(vset))
+    if pdf:
+        sources.append((tmp / "papers.tex", combined(vset.variants, lang, paper_body)))
+        sources.append((tmp / "solutions.tex", combined(vset.variants, lang, sheet_body)))
+        _compile(sources, workers)
 
 
 def _compile(sources: list[tuple[Path, str]], workers: int) -> None:
@@ -119,7 +128,7 @@ def _compile(sources: list[tuple[Path, str]], workers: int) -> None:
     def one(item: tuple[Path, str]) -> None:
         path, tex = item
         built = run_latex(tex.encode("utf-8"), f"{path.parent.name}/{path.name}")
-        path.with_suffix(".pdf").write_bytes(built.pdf)
+        write_fresh(path.with_suffix(".pdf"), built.pdf)
 
     ordered = sorted(sources, key=lambda s: -len(s[1]))  # the combined documents take longest: start them first
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:

@@ -6,7 +6,8 @@ base values by :func:`default_rules`. :func:`generate` draws whole exams from it
 ``random.Random`` streams (never global state) and keeps a draw only when it is
 
 - **valid**: the spec reads (every layer's output is positive, …), the exam solves, it
-  has no warning the base exam does not have and it asks the same questions;
+  has no warning the base exam does not have, no layer whose stride is larger than its
+  kernel (unless the base exam's is), and it asks the same questions;
 - **discriminating**: for every question, the right answer and the values of the single
   mistakes of the mistake model (:func:`symcnn.classroom.mistakes.single_mistakes`) are
   pairwise different, at the precision the question is graded at (see :func:`collisions`
@@ -161,9 +162,9 @@ def default_rules(data: dict[str, Any]) -> tuple[Rule, ...]:
         if number(layer.get("filters")):
             add(canonical(at + ("filters",)), (at + ("filters",),), around(layer["filters"], half, 4, True))
         if number(layer.get("stride")):
-            s = layer["stride"]
-            add(canonical(at + ("stride",)), (at + ("stride",),), _near(s, 1, (0, 1)) if kind == "conv2d" and s == 1
-                else _near(s, 1))
+            s = layer["stride"]  # a pooling layer keeps shrinking its map: its stride does not go down
+            pool = kind in ("maxpool", "avgpool")
+            add(canonical(at + ("stride",)), (at + ("stride",),), _near(s, 1, (0, 1) if pool or s == 1 else (-1, 0, 1)))
         if number(layer.get("padding")):
             add(canonical(at + ("padding",)), (at + ("padding",),), _near(layer["padding"], 0))
         if number(layer.get("units")) and dense and i != dense[-1]:
@@ -349,6 +350,12 @@ def _header(base: Exam, code: str, seed: int) -> str:
             "A complete exam spec: symcnn solve exam.toml; its key: symcnn verify key.toml --exam exam.toml")
 
 
+def _skipping(exam: Exam) -> set[str]:
+    """Layers whose window skips input values (stride > kernel): unusual unless the base exam has them."""
+    return {node.name for node in exam.network.nodes
+            if isinstance(getattr(node.layer, "kernel", None), int) and node.layer.stride > node.layer.kernel}  # type: ignore[attr-defined]
+
+
 def _warning_key(w: Any) -> tuple[str, str]:
     return (w.key, str(dict(w.args).get("layer", "")))
 
@@ -360,6 +367,7 @@ class Drawer:
         self.base, self.data, self.rules = base, data, rules
         self.warnings = {_warning_key(w) for w in solve(base).warnings}
         self.ids = tuple(q.id for q in base.questions)
+        self.skipping = _skipping(base)
         self.excluded: set[tuple[str, Ident]] = set()
 
     def draw(self, rng: random.Random) -> tuple[dict[str, Any], tuple[tuple[str, Any], ...]]:
@@ -386,6 +394,9 @@ class Drawer:
             raise _Rejected("warning", f"{new[0][1]}: {new[0][0]} (the base exam has no such warning)")
         if tuple(q.id for q in exam.questions) != self.ids:
             raise _Rejected("invalid", "the questions differ from the base exam's")
+        skipping = _skipping(exam) - self.skipping
+        if skipping:
+            raise _Rejected("unusual", f"{skipping.pop()}: its stride is larger than its kernel (it skips input)")
         return text, exam, solution
 
     def discriminate(self, solution: Solution) -> None:
@@ -470,7 +481,10 @@ def _probe(drawer: Drawer, seed: int, stats: Stats, where: str) -> tuple[Indisti
                         hit.add((qid, m))
                         examples.setdefault((qid, m), c)
         counts.update(hit)
-    return tuple(Indistinct(qid, m, n, examples[(qid, m)]) for (qid, m), n in counts.items() if 2 * n >= PROBES)
+    order = {qid: i for i, qid in enumerate(drawer.ids)}
+    found_all = sorted(((qid, m), n) for (qid, m), n in counts.items() if 2 * n >= PROBES)
+    found_all.sort(key=lambda item: order[item[0][0]])  # in the exam's order, then by name
+    return tuple(Indistinct(qid, m, n, examples[(qid, m)]) for (qid, m), n in found_all)
 
 
 def _draw_one(drawer: Drawer, variant_seed: int, length: int, stats: Stats, where: str, texts: set[str]) -> Variant:
@@ -488,7 +502,7 @@ def _draw_one(drawer: Drawer, variant_seed: int, length: int, stats: Stats, wher
             drawer.discriminate(solution)
         except _Rejected as r:
             stats.rejected[r.reason] += 1
-            if r.reason in ("invalid", "warning"):
+            if r.reason in ("invalid", "warning", "unusual"):
                 stats.invalid[str(r.detail)] += 1
             elif r.reason == "collision":
                 for c in r.detail:

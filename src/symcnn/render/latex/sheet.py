@@ -81,9 +81,9 @@ def _decimal(value: Any) -> Any:
 
 
 def code_label(sh: Sheet) -> str:
-    """``Variant code K7QX`` for a variant's pages (its paper and its sheet), or ''."""
+    """``Variant code: K7QX`` for a variant's pages (its paper and its sheet), or ''."""
     code = sh.solution.exam.code
-    return rf"{sh.say('paper.code')} \textbf{{{escape(code)}}}" if code else ""
+    return rf"{sh.say('paper.code')}: \textbf{{{escape(code)}}}" if code else ""
 
 
 def title_section(sh: Sheet) -> str:
