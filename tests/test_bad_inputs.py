@@ -95,7 +95,7 @@ GENERATED = {
                      " 5001 digits; use sys.set_int_max_str_digits() to increase the limit)"),
     "giant_file": (b"# padding\n" * 500_000, "larger than 4 MiB; symcnn reads specs and keys up to that size"),
     "huge_hex_kernel": (SEED.replace("kernel = 7", "kernel = 0x" + "f" * 2000).encode(),
-                        "network.layers[0].kernel must be at most 18446744073709551616, got an integer of 2409 digits"),
+                        "layer 1 (conv1).kernel must be at most 18446744073709551616, got an integer of 2409 digits"),
     "too_many_layers": (SEED.split("[[network.layers]]")[0].encode()
                         + b'[[network.layers]]\ntype = "activation"\n' * 10_001,
                         "network.layers must have at most 10000 layers, got '10001 layers'"),

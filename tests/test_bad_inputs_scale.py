@@ -68,13 +68,14 @@ def test_deep_network_renders_as_text_json_and_latex(deep, deep_tex):
     from rich.console import Console
 
     from symcnn.render.jsonout import solution_json
-    from symcnn.render.terminal import solution_table
+    from symcnn.render.terminal import solution_view
 
     _, exam, solution = deep
-    out = io.StringIO()
-    Console(file=out, width=200).print(solution_table(solution, "en"))
-    assert "relu997" in out.getvalue() and "conv996" in out.getvalue()
-    answers = {a["id"]: a for a in json.loads(solution_json(solution))}
+    for width in (80, 200):
+        out = io.StringIO()
+        Console(file=out, width=width).print(solution_view(solution, "en", width))
+        assert "relu997" in out.getvalue() and "conv996" in out.getvalue()
+    answers = {a["id"]: a for a in json.loads(solution_json(solution))["answers"]}
     assert answers["3a"]["value"] == solution.answer("3a").value
     assert "relu997" in deep_tex and deep_tex.rstrip().endswith(r"\end{document}")
 
@@ -110,7 +111,7 @@ def test_a_layer_deep_inside_that_vanishes_is_named(capsys, tmp_path):
     spec.write_text(text, encoding="utf-8")
     assert main(["solve", str(spec)]) == 2
     err = capsys.readouterr().err
-    assert err == (f"symcnn: error: {spec}: network.layers[800] (pool8): kernel 2 is larger than the padded input"
+    assert err == (f"symcnn: error: {spec}: layer 801 (pool8): kernel 2 is larger than the padded input"
                    " height 1 (height 1, padding 0) (input 1×1×4)\n")
 
 
@@ -173,7 +174,7 @@ def test_sizes_of_2_62_and_more_stay_exact(tmp_path, capsys):
     spec = tmp_path / "huge.toml"
     spec.write_text(big_spec(), encoding="utf-8")
     assert main(["solve", str(spec), "--json"]) == 0
-    got = {a["id"]: a["value"] for a in json.loads(capsys.readouterr().out)}
+    got = {a["id"]: a["value"] for a in json.loads(capsys.readouterr().out)["answers"]}
     side = (BIG - 3) // 2 + 1  # (n + 2·0 − 3) // 2 + 1 = 2^61 + 1
     f = 2**62
     conv_params, fc_in = 3 * 3 * 3 * f + f, side * side * f

@@ -84,12 +84,14 @@ def test_pool_padding_warning(solution):
     assert any("pool2" in str(w) and "PyTorch refuses" in str(w) for w in solution.warnings)
     # the Vietnamese sheet and table word it in Vietnamese, with the same layer and numbers
     (vi,) = [w.say("vi") for w in solution.warnings]
-    assert vi.startswith("network.layers[3] (pool2): padding 2 lớn hơn một nửa kernel 2;")
+    # pool2 is the 4th layer, row 4 of the layer table (the input is row 0)
+    assert vi.startswith("lớp 4 (pool2): viền 2 lớn hơn một nửa kích thước cửa sổ 2;")
 
 
 def test_solve_json(capsys):
     assert main(["solve", "--json"]) == 0
-    out = json.loads(capsys.readouterr().out)
+    data = json.loads(capsys.readouterr().out)
+    out = data["answers"]
     assert [a["id"] for a in out] == "1a 1b 1c 2a 2b 3a 3b 3c 3d 3e 4a 4b 4c".split()
     by_id = {a["id"]: a for a in out}
     assert by_id["1a"]["value"] == 51_200 and isinstance(by_id["1a"]["value"], int)
@@ -97,6 +99,25 @@ def test_solve_json(capsys):
     assert by_id["3d"]["value"] == [-0.87, 0.87]
     assert [alt["assumption"] for alt in by_id["4c"]["alternatives"]] == ["assume.tile", "assume.resize"]
     assert by_id["1b"]["substitution"] == "200*5*256"
+    # the spec's pool2 (4th layer) pads 2 with a kernel of 2: the warning is in the JSON too
+    (warning,) = data["warnings"]
+    assert (warning["code"], warning["layer"], warning["index"], warning["padding"]) == ("pool_padding", "pool2", 4, 2)
+    assert data["language"] == "vi" and warning["message"].startswith("lớp 4 (pool2)")
+    assert data["convention"] == "macs"
+
+
+def test_solve_convention_option(capsys):
+    """--convention NAME recounts the costs: flops = 2·MAC plus one per bias (the exam's biases: 16 + 48 + 4096 + 2)."""
+    assert main(["solve", "--json"]) == 0
+    macs = {a["id"]: a["value"] for a in json.loads(capsys.readouterr().out)["answers"]}
+    assert main(["solve", "--json", "--convention", "flops"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    flops = {a["id"]: a["value"] for a in data["answers"]}
+    # conv biases add one per output value: 124·124·16 + 57·57·48; dense biases one per unit: 4096 + 2
+    assert flops["3a"] == 2 * macs["3a"] + 124 * 124 * 16 + 57 * 57 * 48 + 4096 + 2
+    assert data["convention"] == "flops" and flops["2b"] == macs["2b"]
+    assert main(["solve", "--convention", "nope"]) == 2
+    assert "--convention: unknown convention 'nope'" in capsys.readouterr().err
 
 
 def test_solve_table_shows_every_question(capsys, monkeypatch):

@@ -166,7 +166,7 @@ def test_every_command_carries_the_payloads_and_runs_none(hostile, tmp_path, cap
         assert code in (0, 1), (argv, err)  # verify exits 1: the key has wrong values
         outputs[" ".join(argv[:1] + argv[2:])] = out
     assert not marker.exists()
-    answers = {a["id"]: a for a in json.loads(outputs["solve --json"])}
+    answers = {a["id"]: a for a in json.loads(outputs["solve --json"])["answers"]}
     assert set(answers) == {p["q_shapes"], p["q_step"], "forward", "delta"}  # ids carried as data, verbatim
     # layer names are data too: 3×3 conv → 30×30×4, pool → 15×15×4
     assert answers[p["q_shapes"]]["value"] == [[30, 30, 4], [15, 15, 4], [8], [2]]

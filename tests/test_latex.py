@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import sympy
@@ -110,7 +111,8 @@ def test_sheet_is_byte_identical_across_processes(solution):
     code = ("import sys; from symcnn import load_exam, solve; from symcnn.render.latex.sheet import sheet_tex;"
             "sys.stdout.buffer.write(sheet_tex(solve(load_exam()), 'vi').encode())")
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True,
-                           env={"PYTHONHASHSEED": "12345", "PATH": ""}).stdout
+                           env={"PYTHONHASHSEED": "12345", "PATH": "",  # this tree's symcnn, not an installed one
+                                "PYTHONPATH": str(Path(__file__).parents[1] / "src")}).stdout
     assert other == sheet_tex(solution, "vi").encode() == sheet_tex(solution, "vi").encode()
 
 
@@ -141,8 +143,18 @@ def test_the_sheet_finds_its_wording_in_the_catalogue(lang, section, names):
 
 
 def test_repr_latex_hooks(solution):
+    """Answers and steps show in the exam's language and number format (vi), as the solution does."""
     a = solution.answer("1c")
     shown = a._repr_latex_()
-    assert shown.startswith("$$\\begin{aligned}") and "12{,}582{,}912{,}000" in shown  # 256,000 × 128·128·3
-    assert a.steps[-1]._repr_latex_().endswith(r"= 12{,}582{,}912{,}000\;\text{bytes}\end{aligned}$$")
-    assert "12.582.912.000" in solution._repr_latex_()  # the seed exam's language: vi
+    assert shown.startswith("$$\\begin{aligned}") and "12.582.912.000" in shown  # 256,000 × 128·128·3
+    assert "Kích thước toàn bộ tập huấn luyện" in shown and "12{,}582" not in shown
+    assert a.steps[-1]._repr_latex_().endswith(r"= 12.582.912.000\;\text{byte}\end{aligned}$$")
+    assert "số byte của tập huấn luyện" in a.steps[-1]._repr_latex_()
+    assert "12.582.912.000" in solution._repr_latex_()
+    # an English exam shows in English
+    from dataclasses import replace
+
+    from symcnn import solve
+
+    english = solve(replace(solution.exam, language="en")).answer("1c")
+    assert english._repr_latex_().endswith(r"12{,}582{,}912{,}000\;\text{bytes}}\end{aligned}$$")

@@ -80,7 +80,7 @@ def test_default_groups_and_dilation_add_no_symbols():
 
 def test_groups_must_divide_channels_and_filters():
     net = Network((8, 8, 6), (Node("c", Conv2d(kernel=3, filters=8, groups=4)),))
-    with pytest.raises(SpecError, match=r"network.layers\[0\] \(c\): input channels 6 is not divisible by groups 4"):
+    with pytest.raises(SpecError, match=r"layer 1 \(c\): input channels 6 is not divisible by groups 4"):
         evaluate(net)
 
 

@@ -72,5 +72,5 @@ def test_spec_reads_ceil_mode():
     assert pool1 in text
     exam = parse_exam(text.replace(pool1, pool1 + "ceil_mode = true\n"), "x.toml")
     assert exam.network.nodes[1].layer.ceil_mode is True
-    with pytest.raises(SpecError, match=r"x.toml: network.layers\[1\].ceil_mode must be true or false, got 1"):
+    with pytest.raises(SpecError, match=r"x.toml: layer 2 \(pool1\).ceil_mode must be true or false, got 1"):
         parse_exam(text.replace(pool1, pool1 + "ceil_mode = 1\n"), "x.toml")

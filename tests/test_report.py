@@ -77,7 +77,7 @@ def test_json_rows_add_up(capsys):
     code, out, _ = run_cli(capsys, "resnet18", "--json", "--compare")
     assert code == 0
     data = json.loads(out)
-    # torchvision's published parameter count for ResNet-18 (REFERENCE.md §3)
+    # torchvision's published parameter count for ResNet-18 (docs/facts.md)
     assert data["totals"]["params"] == sum(lay["params"] for lay in data["layers"]) == 11_689_512
     for name, total in data["totals"]["cost"].items():
         assert total == sum(lay["cost"][name] for lay in data["layers"])
@@ -135,11 +135,11 @@ def test_spec_files(capsys, tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (("nosuchmodel",), "nosuchmodel: no such file, and not a zoo model (known: alexnet"),
-    (("resnet18", "--size", "0x5"), "--size must be HxW with whole numbers >= 1, e.g. 224x224, got '0x5'"),
-    (("resnet18", "--size", "224"), "got '224'"),
+    (("resnet18", "--size", "0x5"), "--size must be HxW or one size with whole numbers >= 1, e.g. 224x224 or 224, got '0x5'"),
+    (("resnet18", "--size", "224x"), "got '224x'"),
     (("resnet18", "--convention", "nope"), "--convention: unknown convention 'nope'"),
     # by hand: 16 → 8 → 4 → 2 → 1 after four 2×2 pools; the fifth window does not fit
-    (("vgg16", "--size", "16x16"), "VGG-16 at --size 16x16: network.layers[30] (features.30): kernel 2 is larger than the padded input"),
+    (("vgg16", "--size", "16x16"), "VGG-16 at --size 16x16: layer 31 (features.30): kernel 2 is larger than the padded input"),
 ])
 def test_errors_are_one_line_and_exit_2(capsys, args, message):
     code, out, err = run_cli(capsys, *args)

@@ -25,7 +25,7 @@ def to_torch(net: Network) -> "nn.Sequential":
             c = lay.filters
         elif isinstance(lay, (MaxPool2d, AvgPool2d)):
             cls = nn.MaxPool2d if isinstance(lay, MaxPool2d) else nn.AvgPool2d
-            if 2 * lay.padding > lay.kernel:  # PyTorch refuses it: pad explicitly (REFERENCE §2)
+            if 2 * lay.padding > lay.kernel:  # PyTorch refuses it: pad explicitly (docs/facts.md)
                 mods += [nn.ZeroPad2d(lay.padding), cls(lay.kernel, lay.stride, 0)]
             else:
                 mods.append(cls(lay.kernel, lay.stride, lay.padding))

@@ -8,7 +8,7 @@ from symcnn.errors import SpecError
 from symcnn.model.network import closed_forms, derive, evaluate
 from symcnn.models.zoo import MODELS, load_model, parse_model
 
-# torchvision's model docs (REFERENCE.md §3): params and "GFLOPS" (= MACs) at 224×224
+# torchvision's model docs (docs/facts.md): params and "GFLOPS" (= MACs) at 224×224
 PUBLISHED = {
     "alexnet": (61_100_840, 714_188_480),
     "vgg16": (138_357_544, 15_470_264_320),

@@ -34,11 +34,17 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> Parser:
-    parser = Parser(prog="symcnn", description="Closed-form CNN costs as formulas and exam solutions.")
+    from . import __version__
+    from .model.conventions import CONVENTIONS  # a small table: no sympy
+
+    epilog = (f"cost conventions: {', '.join(CONVENTIONS)} (a spec's [exam] convention, or --convention NAME"
+              " where a command offers it; `symcnn report --compare` shows them side by side)")
+    parser = Parser(prog="symcnn", description="Closed-form CNN costs as formulas and exam solutions.", epilog=epilog)
+    parser.add_argument("--version", action="version", version=f"symcnn {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     for name, module_name in COMMANDS.items():
         module = importlib.import_module(f"symcnn.commands.{module_name}")
-        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        p = sub.add_parser(name, help=module.HELP, description=module.HELP, epilog=epilog)
         module.add_arguments(p)
         p.set_defaults(run=module.run)
     return parser

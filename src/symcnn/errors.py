@@ -31,8 +31,8 @@ class ToolMissingError(SymcnnError):
 class Notice:
     """A warning as a catalogue key and its blanks, so each sheet words it in its language.
 
-    >>> str(Notice("warning.pool_padding", (("layer", "pool2"), ("padding", 2), ("kernel", 2))))[:45]
-    'pool2: padding 2 is more than half the kernel'
+    >>> str(Notice("warning.pool_padding", (("layer", "pool2"), ("index", 4), ("padding", 2), ("kernel", 2))))[:55]
+    'layer 4 (pool2): padding 2 is more than half the kernel'
     """
 
     key: str

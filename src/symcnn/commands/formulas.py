@@ -50,18 +50,19 @@ def print_scaling(title: str, totals: tuple, valid: object, losses: tuple, lang:
     from rich.table import Table
 
     from ..catalogue import text
-    from ..render.printing import formula_text
+    from ..render.printing import formula_text, total_name
 
     console = Console()
     table = Table(title=escape(text(lang, "scaling.title", title=title)), show_lines=True)
     for key in ("total", "leading", "order", "drivers"):
         table.add_column(text(lang, f"scaling.col.{key}"))
     for g in totals:
-        table.add_row(*(escape(c) for c in (g.key, formula_text(g.leading, unicode=True), formula_text(g.order, unicode=True), ", ".join(g.drivers))))
+        table.add_row(*(escape(c) for c in (total_name(lang, g.key), formula_text(g.leading, unicode=True), formula_text(g.order, unicode=True), ", ".join(g.drivers))))
     console.print(table)
     console.print(text(lang, "scaling.col.formula"), style="bold")
     for g in totals:
-        console.print(escape(f"{g.key} = {formula_text(g.exact, unicode=True)}"), highlight=False, soft_wrap=True)
+        console.print(escape(f"{total_name(lang, g.key)} = {formula_text(g.exact, unicode=True)}"), highlight=False,
+                      soft_wrap=True)
     console.print(text(lang, "scaling.definition", **SYMBOLS), style="dim")
     console.print(text(lang, "sweep.smallest", **valid.__dict__))  # type: ignore[attr-defined]
     loss = Table(title=text(lang, "scaling.loss.title"))

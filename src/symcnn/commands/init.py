@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 
+from . import add_lang
+
 HELP = "write the embedded exam spec to PATH as a starting point"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("path", help="where to write the spec (TOML)")
     p.add_argument("--force", action="store_true", help="replace PATH if it exists")
+    add_lang(p, "the embedded spec's, vi")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -18,10 +21,19 @@ def run(args: argparse.Namespace) -> int:
     from ..errors import SymcnnError
     from ..exam.spec import embedded_text
     from ..fileio import atomic_write
+    from ..render.status import written
 
     target = Path(args.path)
     if target.exists() and not args.force:
         raise SymcnnError(f"{target}: already exists (use --force to replace it)")
     atomic_write(target, embedded_text())
-    print(f"wrote {target}")
+    print(written(target, args.lang or _embedded_language()))
     return 0
+
+
+def _embedded_language() -> str:
+    import tomllib
+
+    from ..exam.spec import embedded_text
+
+    return str(tomllib.loads(embedded_text()).get("exam", {}).get("language", "en"))

@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from . import add_convention, add_lang
+
 if TYPE_CHECKING:
     from ..models.report import Report
 
@@ -17,20 +19,26 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", nargs="?",
                    help="zoo model (alexnet, vgg16, resnet18, resnet50, mobilenet_v2) or spec file;"
                         " default: the embedded exam's network")
-    p.add_argument("--size", help="input height × width, e.g. 224x224 (default: the spec's)")
-    p.add_argument("--convention", help="cost convention (default: the exam's, else macs)")
+    p.add_argument("--size", metavar="HxW", help="input height × width, e.g. 224x224, or 224 for 224×224"
+                                                " (default: the spec's)")
+    add_convention(p, "the exam's, else macs")
     p.add_argument("--compare", action="store_true", help="every convention side by side, differences explained")
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.add_argument("--lang", choices=("vi", "en"), help="language (default: an exam's own, else en)")
+    p.add_argument("--json", action="store_true", help="print the report (and the warnings) as JSON")
+    add_lang(p, "an exam's own, else en")
 
 
 def parse_size(text: str) -> tuple[int, int]:
-    """``224x224`` (or ``224×224``) → (224, 224); anything else is a SpecError naming it."""
+    """``224x224`` (or ``224×224``, or ``224`` for a square) → (224, 224); anything else is a SpecError.
+
+    >>> parse_size("193x251"), parse_size("224")
+    ((193, 251), (224, 224))
+    """
     from ..errors import SpecError
 
     parts = text.lower().replace("×", "x").split("x")
+    parts = parts * 2 if len(parts) == 1 else parts
     if len(parts) != 2 or not all(p.strip().isdigit() and int(p) >= 1 for p in parts):
-        raise SpecError(f"--size must be HxW with whole numbers >= 1, e.g. 224x224, got {text!r}")
+        raise SpecError(f"--size must be HxW or one size with whole numbers >= 1, e.g. 224x224 or 224, got {text!r}")
     h, w = (int(p) for p in parts)
     if max(h, w) > 2**32:
         raise SpecError(f"--size must be at most {2**32} per side, got {text!r}")
@@ -46,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         import json
 
-        print(json.dumps(report_json(report), ensure_ascii=False, indent=1))
+        print(json.dumps(report_json(report, args.lang or target.language), ensure_ascii=False, indent=1))
     else:
         print_report(report, args.lang or target.language)
     return 0
@@ -122,10 +130,9 @@ def text_table(heads: list[str], rows: list[list[str]], right: set[int], foot: l
 
 def print_report(report: "Report", lang: str) -> None:
     """The per-layer table, the formulas, and with ``--compare`` the conventions explained."""
-    import sys
-
     from ..catalogue import text
     from ..render.numbers import NUMBER_FORMATS
+    from ..render.status import print_warnings
 
     fmt = NUMBER_FORMATS[lang]
     numbers, conv = report.numbers, report.convention
@@ -133,9 +140,9 @@ def print_report(report: "Report", lang: str) -> None:
     out = [text(lang, "report.title", title=report.target.title, shape=_shape(numbers.input_shape, lang),
                 convention=conv.name, unit=text(lang, f"unit.{conv.unit}")), ""]
     heads = [text(lang, f"report.{h}") for h in ("index", "layer", "type", "shape", "params", "cost", "activations")]
-    first = ["0", "input", "", _shape(numbers.input_shape, lang), "0", "0",
+    first = ["0", report.target.network.input_name, text(lang, "layer_kind.input"), _shape(numbers.input_shape, lang), "0", "0",
              fmt.integer(numbers.activations - sum(lay.activations for lay in numbers.layers))]
-    rows = [first] + [[str(lay.index), lay.name, lay.kind, _shape(lay.shape, lang), fmt.integer(lay.params),
+    rows = [first] + [[str(lay.index), lay.name, text(lang, f"layer_kind.{lay.kind}"), _shape(lay.shape, lang), fmt.integer(lay.params),
                        fmt.integer(cost), fmt.integer(lay.activations)] for lay, cost in zip(numbers.layers, costs)]
     foot = ["", text(lang, "report.total"), "", _shape(numbers.layers[-1].shape, lang), fmt.integer(numbers.params),
             fmt.integer(sum(costs)), fmt.integer(numbers.activations)]
@@ -145,8 +152,7 @@ def print_report(report: "Report", lang: str) -> None:
         out += ["", text(lang, "report.compare", shape=_shape(numbers.input_shape, lang)), "", compare_table(report, lang)]
         out += [""] + [f"  {line}" for line in explanations(report, lang)]
     print("\n".join(out))
-    for w in numbers.warnings:
-        print(f"{text(lang, 'table.warning')}: {w.say(lang)}", file=sys.stderr)
+    print_warnings(numbers.warnings, lang)
 
 
 def compare_table(report: "Report", lang: str) -> str:
@@ -167,8 +173,9 @@ def compare_table(report: "Report", lang: str) -> str:
     return text_table(heads, rows, {2, 3})
 
 
-def report_json(report: "Report") -> dict[str, Any]:
-    """The report for machines: exact integers, shapes as lists, formulas as text."""
+def report_json(report: "Report", lang: str = "en") -> dict[str, Any]:
+    """The report for machines: exact integers, shapes as lists, formulas as text, warnings."""
+    from ..render.jsonout import warnings_json
     from ..render.printing import formula_text
 
     f = report.formulas
@@ -198,4 +205,5 @@ def report_json(report: "Report") -> dict[str, Any]:
             for d in report.differences
         ],
         "unexplained": {k: v for k, v in report.residuals.items() if v},
+        "warnings": warnings_json(report.numbers.warnings, lang),
     }

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 
+from . import add_convention, add_lang
+
 HELP = "solve an exam spec (default: the embedded seed exam)"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("spec", nargs="?", help="exam spec (TOML); default: the embedded seed exam")
-    p.add_argument("--json", action="store_true", help="print the answers as JSON")
-    p.add_argument("--lang", choices=("vi", "en"), help="language (default: the spec's)")
+    p.add_argument("--json", action="store_true", help="print the answers (and the warnings) as JSON")
+    add_lang(p)
+    add_convention(p, "the spec's")
     p.add_argument("--latex", metavar="OUT.tex", help="write the step-by-step solution sheet as LaTeX")
     p.add_argument("--pdf", action="store_true", help="with --latex: also compile OUT.pdf beside it (pdflatex)")
 
@@ -19,23 +22,29 @@ def run(args: argparse.Namespace) -> int:
     from ..exam.solve import solve
     from ..exam.spec import load_exam
 
-    exam = load_exam(args.spec)
-    solution = solve(exam)
-    lang = args.lang or exam.language
     if args.pdf and not args.latex:
         from ..errors import SymcnnError
 
         raise SymcnnError("--pdf needs --latex OUT.tex (the PDF is written beside it)")
+    exam = load_exam(args.spec)
+    if args.convention:
+        from dataclasses import replace
+
+        from ..model.conventions import convention
+
+        exam = replace(exam, convention=convention(args.convention, "--convention").name)
+    solution = solve(exam)
+    lang = args.lang or exam.language
     if args.latex:
         from ..render.latex.sheet import write_sheet
+        from ..render.status import print_written
 
-        for path in write_sheet(solution, lang, args.latex, pdf=args.pdf):
-            print(path)
+        print_written(write_sheet(solution, lang, args.latex, pdf=args.pdf), lang)
         return 0
     if args.json:
         from ..render.jsonout import solution_json
 
-        print(solution_json(solution))
+        print(solution_json(solution, lang))
         return 0
     from ..render.terminal import print_solution
 

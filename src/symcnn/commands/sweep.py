@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from . import PLOT_EXTRA, add_convention, add_lang
+
 HELP = "evaluate every layer and total exactly over a range of input sizes (table, CSV, JSON, plot)"
 
 HEAD = TAIL = 8  # rows shown in the terminal table from each end
@@ -13,28 +15,33 @@ PROGRESS_FROM = 100_000  # sizes: show a progress bar from here on
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("spec", nargs="?", help="exam spec (TOML); default: the embedded seed exam")
-    p.add_argument("--size", metavar="A:B[:STEP]", help="square inputs A×A … B×B")
-    p.add_argument("--height", metavar="A:B[:STEP]", help="input heights (grid with --width)")
-    p.add_argument("--width", metavar="A:B[:STEP]", help="input widths (grid with --height)")
+    p.add_argument("--size", metavar="A:B[:STEP]", help="square inputs A×A … B×B (or one size: A)")
+    p.add_argument("--height", metavar="A:B[:STEP]", help="input heights (grid with --width; or one: A)")
+    p.add_argument("--width", metavar="A:B[:STEP]", help="input widths (grid with --height; or one: A)")
     p.add_argument("--csv", metavar="FILE", help="write every column of every size to FILE (streamed)")
     p.add_argument("--columns", metavar="GLOB[,GLOB]",
                    help="write only these columns to the CSV and JSON, e.g. 'cost.*,*.cost.torch' (H, W always)")
     p.add_argument("--json", action="store_true", help="print every row as JSON instead of the table")
-    p.add_argument("--plot", metavar="FILE", help="log–log plot of cost against pixels (.png or .pdf)")
-    p.add_argument("--convention", help="cost convention of the table and plot (default: the spec's)")
-    p.add_argument("--lang", choices=("vi", "en"), help="language (default: the spec's)")
+    p.add_argument("--plot", metavar="FILE", help=f"log–log plot of cost against pixels (.png or .pdf); {PLOT_EXTRA}")
+    add_convention(p, "the spec's; for the table and the plot")
+    add_lang(p)
 
 
 def parse_range(value: str | None, option: str) -> range | None:
-    """``A:B`` or ``A:B:STEP`` → range(A, B + 1, STEP); errors name the option and the value."""
+    """``A:B`` or ``A:B:STEP`` → range(A, B + 1, STEP), ``A`` → one size; errors name the option and the value.
+
+    >>> parse_range("128", "--size"), parse_range("15:4096:2", "--size")
+    (range(128, 129), range(15, 4097, 2))
+    """
     if value is None:
         return None
     from ..errors import SpecError
     from ..exam.spec import MAX_SIZE
 
     parts = value.split(":")
+    parts = parts * 2 if len(parts) == 1 else parts
     if len(parts) not in (2, 3) or not all(x.strip().isdigit() for x in parts):
-        raise SpecError(f"{option}: must be A:B or A:B:STEP with whole numbers, got {value!r}")
+        raise SpecError(f"{option}: must be A, A:B or A:B:STEP with whole numbers, got {value!r}")
     a, b, step = (int(x) for x in (*parts, "1")[:3])
     if not 1 <= a <= b <= MAX_SIZE or step < 1:
         raise SpecError(f"{option}: needs 1 <= A <= B <= {MAX_SIZE} and STEP >= 1, got {value!r}")
@@ -84,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
     from ..catalogue import text
     from ..exam.spec import load_exam
     from ..model.conventions import convention
+    from ..render.status import written
     from ..scaling.formulas import smallest_valid
     from ..scaling.sweep import chunks, plan, select, write_csv
 
@@ -127,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
         _print_table(table, sw, lang, conv, valid)
     notes = [text(lang, "sweep.skipped", n=sw.rows - table.seen, square=valid.square, height=valid.height,
                   width=valid.width)] if table.seen < sw.rows else []
-    notes += [text(lang, "sweep.written", path=p) for p in (args.csv, args.plot) if p]
+    notes += [written(p, lang) for p in (args.csv, args.plot) if p]
     for note in notes:
         err.print(note, highlight=False)
     return 0
@@ -167,27 +175,35 @@ class _JsonRows:
 
 
 def _print_table(table: _Table, sw: Any, lang: str, conv: str, valid: Any) -> None:
+    """The first and last rows; where the columns do not fit the terminal, in groups, each with H and W.
+
+    A number never wraps: each column is as wide as its widest number, headings wrap instead.
+    """
     from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
 
     from ..catalogue import text
     from ..render.numbers import NUMBER_FORMATS
+    from ..render.textgrid import BORDERS, Column, grid, widest_atom
 
     fmt = NUMBER_FORMATS[lang]
-    out = Table(title=escape(text(lang, "sweep.title", title=sw.exam.title, sizes=fmt.integer(sw.rows))))
     gap: list[list[int] | None] = [None] if table.seen > HEAD + TAIL else []  # None: the "…" row
     rows = [["…"] * len(table.columns) if r is None else [fmt.integer(v) for v in r]
             for r in [*table.head, *gap, *table.tail]]
-    console = Console()
-    widest = [max((len(r[i]) for r in rows), default=1) for i in range(len(table.columns))]
-    fits = sum(widest) + 3 * len(widest) + 1 <= console.width  # then numbers never wrap, headings do
-    for i, c in enumerate(table.columns):
-        out.add_column(text(lang, f"sweep.col.{c.split('.')[0]}", convention=conv), justify="right",
-                       overflow="fold", min_width=widest[i] if fits else None, max_width=widest[i] if fits else None)
-    for r in rows:
-        out.add_row(*r)
-    console.print(out)
+    heads = [text(lang, f"sweep.col.{c.split('.')[0]}", convention=conv) for c in table.columns]
+    widths = [max([len(r[i]) for r in rows] + [widest_atom(h), 1]) for i, h in enumerate(heads)]
+    console = Console(highlight=False)
+    keys = [i for i, c in enumerate(table.columns) if c in ("H", "W")]
+    groups: list[list[int]] = []
+    for i in (i for i in range(len(heads)) if i not in keys):
+        used = sum(widths[j] + BORDERS for j in (groups[-1] if groups else [])) + 1
+        if not groups or used + widths[i] + BORDERS > console.width:
+            groups.append([*keys])
+        groups[-1].append(i)
+    title = text(lang, "sweep.title", title=sw.exam.title, sizes=fmt.integer(sw.rows))
+    for n, group in enumerate(groups):
+        columns = [Column(heads[i], justify="right") for i in group]
+        body: list[list[tuple[str, str]] | None] = [[(r[i], "") for i in group] for r in rows]
+        console.print(grid(columns, [widths[i] for i in group], body, title if n == 0 else None))
     console.print(text(lang, "sweep.smallest", square=valid.square, height=valid.height, width=valid.width))
     console.print(text(lang, "sweep.more"), style="dim")
 

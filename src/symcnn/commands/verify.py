@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from . import add_lang
+
 HELP = "check an answer key (default: the seed exam's key) and explain every wrong value"
 
 
@@ -11,7 +13,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("key", nargs="?", help="answer key (TOML); default: the embedded seed key")
     p.add_argument("--exam", metavar="SPEC", help="exam spec (TOML); default: the embedded seed exam")
     p.add_argument("--json", action="store_true", help="print the review as JSON")
-    p.add_argument("--lang", choices=("vi", "en"), help="language (default: the exam's)")
+    add_lang(p, "the exam's")
     p.add_argument("--latex", metavar="OUT.tex", help="write a LaTeX key-review sheet")
     p.add_argument("--pdf", action="store_true", help="with --latex: also compile it to PDF")
     p.add_argument("--template", nargs="?", const="-", metavar="OUT",
@@ -36,9 +38,9 @@ def run(args: argparse.Namespace) -> int:
     result = review(load_key(args.key), solution)
     if args.latex:
         from ..render.latex.review_sheet import write_review
+        from ..render.status import print_written
 
-        for path in write_review(result, lang, args.latex, pdf=args.pdf):
-            print(path)
+        print_written(write_review(result, lang, args.latex, pdf=args.pdf), lang)
     if args.json:
         from ..render.review import review_json
 
@@ -53,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
 def _template(solution: object, lang: str, out: str) -> int:
     from ..catalogue import text
     from ..fileio import atomic_write
+    from ..render.status import written
     from ..verify.keyfile import template
 
     body = template(solution, lambda kind: text(lang, f"kind.{kind}"))
@@ -60,5 +63,5 @@ def _template(solution: object, lang: str, out: str) -> int:
         print(body, end="")
     else:
         atomic_write(out, body)
-        print(f"wrote {out}")
+        print(written(out, lang))
     return 0

@@ -41,6 +41,12 @@ class Softmax:
     classes: tuple[str, ...]
     logits: tuple[Fraction, ...]
     target: str
+    labels: tuple[str, ...] = ()  # full names, one per class, where the spec gives them
+
+    def name(self, cls: str) -> str:
+        """How a class is named in words: ``Hồ Gươm (HG)`` when the spec gives a label, else ``HG``."""
+        label = self.labels[self.classes.index(cls)] if self.labels else cls
+        return cls if label == cls else f"{label} ({cls})"
 
 
 @dataclass(frozen=True)

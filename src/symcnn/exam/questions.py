@@ -131,7 +131,7 @@ def network_shapes(ctx: Context, q: Question) -> Answer:
     layers = tuple(q.options.get("layers", range(1, len(ctx.formulas.layers) + 1)))
     for i in layers:
         if not 1 <= i <= len(ctx.formulas.layers):
-            raise SpecError(f"{ctx.exam.source}: questions[{q.id}].layers: no layer {i}"
+            raise SpecError(f"{ctx.exam.source}: question {q.id}.layers: no layer {i}"
                             f" (the network has {len(ctx.formulas.layers)})")
     value = tuple(ctx.numbers.layers[i - 1].shape for i in layers)
     return Answer(q.id, q.kind, value, shape_steps(ctx, only=layers), unit="shape")
@@ -225,12 +225,12 @@ def softmax_parts(ctx: Context, decimals: int) -> tuple[tuple[Step, ...], tuple[
         formula = sympy.exp(o[c]) / denominator
         p_exact = formula.xreplace(logits)
         p_steps.append(Step("step.softmax", p[c], formula, shown, round_decimal(_decimal(p_exact), decimals + 2),
-                            args={"cls": c}))
+                            args={"cls": c, "name": s.name(c)}))
         target = int(c == s.target)
         exact[c] = rules.gradient_delta(p_exact, target)
         d_steps.append(Step("step.delta", real(f"delta_{c}"), rules.gradient_delta(p[c], y[c]),
                             {p[c]: round_decimal(_decimal(p_exact), decimals + 2), y[c]: target},
-                            round_decimal(_decimal(exact[c]), decimals), args={"cls": c}))
+                            round_decimal(_decimal(exact[c]), decimals), args={"cls": c, "name": s.name(c)}))
     return tuple(p_steps), tuple(d_steps), exact
 
 
@@ -251,7 +251,7 @@ def softmax_step(ctx: Context, q: Question) -> Answer:
     decimals = _decimals(q, 4)
     c = q.options.get("output", s.classes[-1])
     if c not in s.classes:
-        raise SpecError(f"{ctx.exam.source}: questions[{q.id}].output must be one of {', '.join(s.classes)},"
+        raise SpecError(f"{ctx.exam.source}: question {q.id}.output must be one of {', '.join(s.classes)},"
                         f" got {c!r}")
     p_steps, d_steps, exact = softmax_parts(ctx, decimals)
     o_c, eta, d_c = real(f"o_{c}"), real("eta"), real(f"delta_{c}")
@@ -261,9 +261,12 @@ def softmax_step(ctx: Context, q: Question) -> Answer:
     new_exact = rules.gradient_step(logit, lr, exact[c])
     shown = {o_c: Decimal(logit.p) / Decimal(logit.q), eta: Decimal(lr.p) / Decimal(lr.q),
              d_c: round_decimal(_decimal(exact[c]), decimals + 2)}
-    last = Step("step.update", o_new, rules.gradient_step(o_c, eta, d_c), shown,
-                round_decimal(_decimal(new_exact), decimals), args={"cls": c})
     index = s.classes.index(c)
+    # the update substitutes δ with more digits than its own step shows: the label says so
+    finer = shown[d_c].as_tuple().exponent < d_steps[index].value.as_tuple().exponent  # type: ignore[operator]
+    last = Step("step.update_unrounded" if finer else "step.update", o_new, rules.gradient_step(o_c, eta, d_c),
+                shown, round_decimal(_decimal(new_exact), decimals), args={"cls": c, "name": s.name(c)},
+                order=(o_c, eta, d_c))
     steps = (p_steps[index], d_steps[index], last)
     return Answer(q.id, q.kind, last.value, steps, decimals=decimals, unrounded=_decimal(new_exact))
 
@@ -276,7 +279,7 @@ M_ACT, M_PAR, M_ALL, B_VAL, P_ALL = (sym(n) for n in ("M_act", "M_par", "M", "b"
 def activation_steps(ctx: Context) -> tuple[Step, ...]:
     b = ctx.exam.inference_bytes
     symbols_in = ctx.formulas.input_symbols
-    counts = [step("step.numel", sym("V_0"), size(symbols_in), ctx.values, layer="input")]
+    counts = [step("step.numel_input", sym("V_0"), size(symbols_in), ctx.values)]
     for lf in ctx.formulas.layers:
         counts.append(step("step.numel", sym(f"V_{lf.index}"), size(lf.symbols), ctx.values, layer=lf.name))
     total_values = sympy.Add(*(c.symbol for c in counts))
@@ -308,10 +311,10 @@ def inference_cost(ctx: Context, q: Question) -> Answer:
     try:
         big = evaluate(ctx.exam.network, (height, width, ctx.exam.network.input_shape[2]))
     except SpecError as e:
-        raise SpecError(f"{ctx.exam.source}: questions[{q.id}]: at {height}×{width}: {e}") from None
+        raise SpecError(f"{ctx.exam.source}: question {q.id}: at {height}×{width}: {e}") from None
     steps = shape_steps(ctx, big) + forward_steps(ctx, big)
     base = forward_steps(ctx)[-1]
-    h_in, w_in = sym("H"), sym("W")
+    h_in, w_in = ctx.formulas.input_symbols[:2]  # the larger image is the input here: H₀ × W₀, as in its shapes
     n_tiles, f_tile = sym("n"), sym("F_tile")
     count = step("step.tiles", n_tiles, rules.tiles(h_in, H_C) * rules.tiles(w_in, W_C),
                  {h_in: height, w_in: width, H_C: ctx.exam.network.input_shape[0], W_C: ctx.exam.network.input_shape[1]})

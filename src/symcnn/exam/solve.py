@@ -7,7 +7,7 @@ from ..model.network import derive, evaluate
 from . import Exam
 from .kinds import QUESTION_KINDS
 from .questions import Context
-from .steps import Solution
+from .steps import Solution, in_language
 
 
 def solve(exam: Exam) -> Solution:
@@ -20,5 +20,5 @@ def solve(exam: Exam) -> Solution:
     formulas = derive(exam.network)
     numbers = evaluate(exam.network)
     ctx = Context(exam, formulas, numbers, convention(exam.convention))
-    answers = tuple(QUESTION_KINDS[q.kind].solve(ctx, q) for q in exam.questions)
+    answers = tuple(in_language(QUESTION_KINDS[q.kind].solve(ctx, q), exam.language) for q in exam.questions)
     return Solution(exam, answers, formulas, numbers, numbers.warnings)

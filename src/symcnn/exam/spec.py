@@ -128,7 +128,7 @@ def _network(t: Table, dataset: Dataset) -> Network:
     nodes: list[Node] = []
     names = {"input"}
     for i, item in enumerate(raw):
-        node = _layer(Table(item, f"{t.path('layers')}[{i}]", t.source), i, names)
+        node = _layer(Table(item, layer_where(i + 1, item), t.source), i, names)
         names.add(node.name)
         nodes.append(node)
     t.done()
@@ -138,6 +138,17 @@ def _network(t: Table, dataset: Dataset) -> Network:
     except SpecError as e:
         raise SpecError(f"{t.source}: {e}") from None
     return network
+
+
+def layer_where(position: int, item: Any) -> str:
+    """How a spec's layer is named while it is read: as the layer table numbers it, with its name.
+
+    >>> layer_where(4, {"name": "pool2"}), layer_where(1, {})
+    ('layer 4 (pool2)', 'layer 1')
+    """
+    name = item.get("name") if isinstance(item, dict) else None
+    shown = isinstance(name, str) and 0 < len(name) <= 60 and name.isprintable()
+    return f"layer {position} ({name})" if shown else f"layer {position}"
 
 
 def _layer(t: Table, i: int, names: set[str]) -> Node:
@@ -215,8 +226,12 @@ def _softmax(t: Table) -> Softmax:
     if len(logits) != len(classes):
         t.fail(t.path("logits"), f"must have one value per class ({len(classes)})", len(logits))
     target = t.str("target", choices=classes)
+    labels = t.list("labels", lambda v, f: check_str(v, f, t.source), default=[])
+    if labels and len(labels) != len(classes):
+        t.fail(t.path("labels"), f"must give one name per class ({len(classes)}: {', '.join(classes)})", len(labels))
+    _distinct(t, "labels", labels)
     t.done()
-    return Softmax(classes, logits, target)
+    return Softmax(classes, logits, target, labels)
 
 
 def _questions(root: Table, source: str) -> tuple[Question, ...]:
@@ -228,11 +243,12 @@ def _questions(root: Table, source: str) -> tuple[Question, ...]:
     out: list[Question] = []
     seen: set[str] = set()
     for i, item in enumerate(raw):
-        t = Table(item, f"questions[{i}]", source)
+        t = Table(item, f"question {i + 1}", source)  # its place, until its id is known
         qid = t.str("id")
         if qid in seen:
             t.fail(t.path("id"), "is used twice", qid)
         seen.add(qid)
+        t.where = f"question {qid}"  # users name questions by their ids
         kind = t.str("kind", choices=tuple(QUESTION_KINDS))
         options = {name: read(t, name) for name, read in QUESTION_KINDS[kind].options.items() if name in t.data}
         points = _points(t) if "points" in t.data else None

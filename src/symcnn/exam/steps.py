@@ -29,7 +29,8 @@ class Step:
     """``symbol = formula = formula with values substituted = value``.
 
     ``label`` is a catalogue key (``step.conv_out``) and ``args`` fill its blanks,
-    e.g. the layer name.
+    e.g. the layer name. ``order`` lists symbols in the order the rule writes them
+    (``o − η·δ``): printers write terms and factors in that order (empty: sympy's).
     """
 
     label: str
@@ -39,6 +40,8 @@ class Step:
     value: Value
     unit: str | None = None
     args: Mapping[str, str] = field(default_factory=dict)
+    order: tuple[Any, ...] = ()
+    language: str | None = None  # the exam's, set by solve(): how Jupyter words and writes numbers
 
     def _repr_latex_(self) -> str | None:  # Jupyter
         return _display("step", self)
@@ -66,6 +69,7 @@ class Answer:
     unrounded: Value = None
     assumption: str | None = None  # catalogue key of the reading used for ``value``
     alternatives: tuple[Alternative, ...] = ()
+    language: str | None = None  # the exam's, set by solve(): how Jupyter words and writes numbers
 
     def _repr_latex_(self) -> str | None:  # Jupyter
         return _display("answer", self)
@@ -89,6 +93,17 @@ class Solution:
             if a.id == qid:
                 return a
         raise KeyError(qid)
+
+
+def in_language(a: Answer, lang: str) -> Answer:
+    """``a`` and its steps marked with the exam's language (for their Jupyter displays)."""
+    from dataclasses import replace
+
+    def steps(rows: tuple[Step, ...]) -> tuple[Step, ...]:
+        return tuple(replace(s, language=lang) for s in rows)
+
+    alternatives = tuple(replace(alt, steps=steps(alt.steps)) for alt in a.alternatives)
+    return replace(a, steps=steps(a.steps), alternatives=alternatives, language=lang)
 
 
 def round_decimal(value: Any, decimals: int) -> Decimal:

@@ -215,7 +215,7 @@ class _Pool2d(Layer):
         return _window_problems(self, inputs[0], self.kernel)
 
     def warnings(self) -> list[Notice]:
-        if 2 * self.padding > self.kernel:  # PyTorch refuses it at forward time (REFERENCE.md §2)
+        if 2 * self.padding > self.kernel:  # PyTorch refuses it at forward time (docs/facts.md)
             return [Notice("warning.pool_padding", (("padding", self.padding), ("kernel", self.kernel)))]
         return []
 

@@ -198,8 +198,8 @@ class NetworkNumbers:
 
 
 def layer_label(network: Network, position: int) -> str:
-    """How errors name a layer: ``network.layers[2] (conv3)``."""
-    return f"network.layers[{position - 1}] ({network.nodes[position - 1].name})"
+    """How errors name a layer: as the layer table numbers it (the input is 0), ``layer 3 (conv3)``."""
+    return f"layer {position} ({network.nodes[position - 1].name})"
 
 
 def evaluate(network: Network, input_shape: tuple[int, int, int] | None = None) -> NetworkNumbers:
@@ -212,7 +212,7 @@ def evaluate(network: Network, input_shape: tuple[int, int, int] | None = None) 
         ins = tuple(shapes[j] for j in network.sources(i))
         for problem in node.layer.problems(ins):
             raise SpecError(f"{layer_label(network, i)}: {problem} (input {_fmt(ins[0])})")
-        warnings.extend(Notice(w.key, (("layer", layer_label(network, i)), *w.args)) for w in node.layer.warnings())
+        warnings.extend(Notice(w.key, (("layer", node.name), ("index", i), *w.args)) for w in node.layer.warnings())
         out = tuple(int(d) for d in node.layer.output_shape(ins))
         if any(d <= 0 for d in out):
             raise SpecError(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import Any
+from typing import Any, Iterable
 
+from ..errors import Notice
 from ..exam.steps import Answer, Solution, Step
 from .printing import formula_text
 
@@ -27,8 +28,8 @@ def _step(s: Step) -> dict[str, Any]:
     return {
         "label": s.label,
         "symbol": formula_text(s.symbol),
-        "formula": formula_text(s.formula),
-        "substitution": formula_text(s.formula, s.values),
+        "formula": formula_text(s.formula, order=s.order),
+        "substitution": formula_text(s.formula, s.values, order=s.order),
         "value": json_value(s.value),
         **({"layer": s.args["layer"]} if "layer" in s.args else {}),
     }
@@ -41,8 +42,8 @@ def answer_json(a: Answer) -> dict[str, Any]:
         "kind": a.kind,
         "value": json_value(a.value),
         "unit": a.unit,
-        "formula": f"{formula_text(last.symbol)} = {formula_text(last.formula)}",
-        "substitution": formula_text(last.formula, last.values),
+        "formula": f"{formula_text(last.symbol)} = {formula_text(last.formula, order=last.order)}",
+        "substitution": formula_text(last.formula, last.values, order=last.order),
         "steps": [_step(s) for s in a.steps],
     }
     if a.decimals is not None:
@@ -66,6 +67,26 @@ def answer_json(a: Answer) -> dict[str, Any]:
     return out
 
 
-def solution_json(solution: Solution) -> str:
-    """The answers as a JSON list of objects with ``id`` and ``value`` (and how)."""
-    return json.dumps([answer_json(a) for a in solution.answers], ensure_ascii=False, indent=2)
+def warnings_json(warnings: Iterable[Notice], lang: str = "en") -> list[dict[str, Any]]:
+    """Each warning: a stable ``code`` (``pool_padding``), its ``message`` in ``lang``, and its blanks.
+
+    >>> warnings_json([Notice("warning.pool_padding", (("layer", "pool2"), ("index", 4), ("padding", 2),
+    ...                                                 ("kernel", 2)))])[0]["layer"]
+    'pool2'
+    """
+    return [{"code": w.key.removeprefix("warning."), "message": w.say(lang),
+             **{k: json_value(v) for k, v in w.args}} for w in warnings]
+
+
+def solution_json(solution: Solution, lang: str | None = None) -> str:
+    """The exam's answers and warnings as one JSON object.
+
+    ``{"exam": title, "language": …, "convention": …, "answers": [{"id": "1a", "value": 51200, …}, …],
+    "warnings": [{"code": "pool_padding", "message": …, "layer": "pool2", "index": 4, …}]}``;
+    messages are in ``lang`` (default: the exam's).
+    """
+    exam = solution.exam
+    lang = lang or exam.language
+    out = {"exam": exam.title, "language": lang, "convention": exam.convention,
+           "answers": [answer_json(a) for a in solution.answers], "warnings": warnings_json(solution.warnings, lang)}
+    return json.dumps(out, ensure_ascii=False, indent=2)

@@ -19,11 +19,21 @@ from ..scaling.sweep import Chunk, Sweep
 FORMATS = ("png", "pdf")
 
 
+MISSING = "--plot needs the plot extra: pip install 'symcnn[plot]' (matplotlib)"
+
+
 def check_path(path: str | Path) -> str:
-    """The plot's format from its suffix; anything else is an error naming --plot and the value."""
+    """The plot's format from its suffix; anything else is an error naming --plot and the value.
+
+    Also fails when matplotlib is not installed, so a command can check before any work starts.
+    """
+    import importlib.util
+
     fmt = Path(path).suffix.lower().lstrip(".")
     if fmt not in FORMATS:
         raise SpecError(f"--plot: the file must end in .png or .pdf, got {str(path)!r}")
+    if importlib.util.find_spec("matplotlib") is None:
+        raise ToolMissingError(MISSING)
     return fmt
 
 
@@ -48,7 +58,7 @@ def plot_sweep(sw: Sweep, rows: Chunk, smallest: int, path: str | Path, lang: st
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        raise ToolMissingError("--plot needs matplotlib: pip install 'symcnn[plot]'") from None
+        raise ToolMissingError(MISSING) from None
     n = rows.rows
     pixels = _floats(rows.columns["H"], n) * _floats(rows.columns["W"], n)
     order = np.argsort(pixels, kind="stable")

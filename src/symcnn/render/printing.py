@@ -28,10 +28,40 @@ from ..exam.steps import Step
 from .numbers import NUMBER_FORMATS, NumberFormat
 
 
-class NumberSubstitutingPrinter(StrPrinter):
-    """StrPrinter that prints mapped symbols as (formatted) numbers, keeping the order."""
+def written_key(order: tuple[Any, ...]) -> Any:
+    """Sort key putting terms and factors in the order a rule writes its symbols (``o − η·δ``)."""
 
-    _default_settings = {**StrPrinter._default_settings, "numbers": {}, "number_format": None}
+    def key(term: Any) -> int:
+        found = [order.index(x) for x in getattr(term, "free_symbols", ()) if x in order]
+        return min(found) if found else len(order)
+
+    return key
+
+
+class NumberSubstitutingPrinter(StrPrinter):
+    """StrPrinter that prints mapped symbols as (formatted) numbers, keeping the order.
+
+    With the ``written`` setting (symbols), sums and products follow it instead of sympy's.
+    """
+
+    _default_settings = {**StrPrinter._default_settings, "numbers": {}, "number_format": None, "written": ()}
+
+    def _print_Add(self, expr: Any, order: Any = None) -> str:
+        written = self._settings["written"]
+        if not written:
+            return super()._print_Add(expr, order)
+        out = ""
+        for i, term in enumerate(sorted(expr.args, key=written_key(written))):
+            negative = term.could_extract_minus_sign()
+            tex = self.parenthesize(-term if negative else term, 40, strict=False)  # PRECEDENCE["Add"]
+            out += (("-" if negative else "") + tex) if i == 0 else (" - " if negative else " + ") + tex
+        return out
+
+    def _print_Mul(self, expr: Any) -> str:
+        written = self._settings["written"]
+        if not written or not all(f.is_Symbol for f in expr.args):
+            return super()._print_Mul(expr)
+        return "*".join(self._print(f) for f in sorted(expr.args, key=written_key(written)))
 
     def _print_Symbol(self, expr: Any) -> str:
         numbers: Mapping[Any, Any] = self._settings["numbers"]
@@ -58,8 +88,8 @@ class UnicodeFormulaPrinter(NumberSubstitutingPrinter):
         head = greek_unicode.get(head, head)
         return head + (tail.translate(_SUBSCRIPT_DIGITS) if tail.isdigit() else sep + tail)
 
-    def _print_Mul(self, expr: Any) -> str:
-        return super()._print_Mul(expr).replace("*", "·")  # operands are printed by this printer: no '**' left
+    def _print_Mul(self, expr: Any) -> str:  # operands are printed by this printer: no '**' left
+        return super()._print_Mul(expr).replace("*", "·")
 
     def _print_Pow(self, expr: Any, rational: bool = False) -> str:
         if expr.exp.is_Integer and int(expr.exp) in _SUPERSCRIPTS:
@@ -76,13 +106,19 @@ class UnicodeFormulaPrinter(NumberSubstitutingPrinter):
 
 
 def formula_text(formula: Any, numbers: Mapping[Any, Any] | None = None, lang: str = "plain",
-                 unicode: bool = False) -> str:
+                 unicode: bool = False, order: tuple[Any, ...] = ()) -> str:
     """A formula as text; with ``numbers``, those symbols are written as numbers.
 
-    ``unicode`` writes it for reading (terminal tables) rather than for machines (JSON).
+    ``unicode`` writes it for reading (terminal tables) rather than for machines (JSON);
+    ``order`` writes terms and factors in that order of symbols (a step's ``order``).
+
+    >>> import sympy
+    >>> o, eta, d = sympy.symbols("o eta delta")
+    >>> formula_text(o - eta * d, unicode=True), formula_text(o - eta * d, unicode=True, order=(o, eta, d))
+    ('-δ·η + o', 'o - η·δ')
     """
     kind = UnicodeFormulaPrinter if unicode else NumberSubstitutingPrinter
-    return kind({"numbers": numbers or {}, "number_format": NUMBER_FORMATS[lang]}).doprint(formula)
+    return kind({"numbers": numbers or {}, "number_format": NUMBER_FORMATS[lang], "written": order}).doprint(formula)
 
 
 def value_text(value: Any, lang: str = "plain") -> str:
@@ -97,11 +133,49 @@ def value_text(value: Any, lang: str = "plain") -> str:
     return fmt.number(value)
 
 
+def unit_text(lang: str, unit: str | None, value: Any = None) -> str:
+    """A unit's name in ``lang`` (``byte`` for one, ``bytes`` for more), or '' for none."""
+    if not unit:
+        return ""
+    from ..catalogue import catalogue, text
+
+    if value == 1 and f"unit_one.{unit}" in catalogue(lang):
+        return text(lang, f"unit_one.{unit}")
+    return text(lang, "unit." + unit)
+
+
+def total_name(lang: str, key: str) -> str:
+    """A total's column key in words: ``cost.macs`` → ``chi phí (macs)``, ``memory_bytes`` → ``bộ nhớ …``."""
+    from ..catalogue import catalogue, text
+
+    head, _, convention = key.partition(".")
+    found = f"sweep.col.{head}" in catalogue(lang) or f"sweep.col.{head}" in catalogue("en")
+    return text(lang, f"sweep.col.{head}", convention=convention) if found else key
+
+
 def step_text(s: Step, lang: str = "plain", unicode: bool = False) -> tuple[str, str, str, str]:
     """(symbol, formula, substituted formula, value) of a step, as text."""
     return (
         formula_text(s.symbol, unicode=unicode),
-        formula_text(s.formula, unicode=unicode),
-        formula_text(s.formula, s.values, lang, unicode),
+        formula_text(s.formula, unicode=unicode, order=s.order),
+        formula_text(s.formula, s.values, lang, unicode, s.order),
         value_text(s.value, lang),
     )
+
+
+# --------------------------------------------------------------------------- what every surface shows
+
+
+def shows_formula(s: Step) -> bool:
+    """Whether a step has a formula worth writing (not ``P₂ = 0``, not ``T = T``)."""
+    return bool(getattr(s.formula, "free_symbols", None)) and s.formula != s.symbol
+
+
+def shows_substitution(s: Step) -> bool:
+    """Whether the numbers-substituted line says more than the result (not ``V₅ = m₅ = 4.096 = 4.096``)."""
+    return shows_formula(s) and bool(s.values) and not getattr(s.formula, "is_Symbol", False)
+
+
+def same_label(a: Step | None, b: Step) -> bool:
+    """Whether step ``b`` continues ``a`` under one label (the H and W of a layer)."""
+    return a is not None and a.label == b.label and dict(a.args) == dict(b.args)

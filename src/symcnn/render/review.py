@@ -7,97 +7,185 @@ sentences come from the catalogue (``diagnosis.*``, ``verify.*``).
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable
 
 from ..catalogue import text
 from ..verify.diagnose import Diagnosis, Explanation
 from ..verify.review import ClaimReview, QuestionReview, Review
 from .jsonout import json_value
 from .printing import value_text
+from .textgrid import keep as joined
 
 
-def _arg(lang: str, name: str, value: Any) -> str:
+def _arg(lang: str, name: str, value: Any, keep: bool = False) -> str:
+    """A blank in words; with ``keep``, each value is one unbreakable run (for the terminal's wrapping)."""
+
+    def show(v: Any) -> str:
+        return joined(value_text(v, lang)) if keep else value_text(v, lang)
+
     if name == "assumption":
         return text(lang, value)
     if name == "terms":
-        return ", ".join(value_text(v, lang) for v in value)
+        return ", ".join(show(v) for v in value)
     if name == "answers":
-        return ", ".join(f"{qid} = {value_text(v, lang)}" for qid, v in value)
+        return ", ".join(f"{qid} = {show(v)}" for qid, v in value)
     if isinstance(value, str):
         return value
-    return value_text(value, lang)
+    return show(value)
 
 
-def diagnosis_text(d: Diagnosis, lang: str) -> str:
-    args = {k: _arg(lang, k, v) for k, v in d.args.items()}
-    return text(lang, f"diagnosis.{d.key}", **args)
+SYMBOL_ARGS = ("symbol", "used")  # blanks that hold a symbol's name, maybe with its layer: "F_4 (pool2)"
 
 
-def explanation_text(e: Explanation, lang: str) -> str:
-    return "; ".join(diagnosis_text(d, lang) for d in e)
+def symbol_parts(name: str) -> tuple[str, str]:
+    """``"F_4 (pool2)"`` → (``"F_4"``, ``" (pool2)"``): the symbol's name and what follows it."""
+    head, sep, rest = name.partition(" (")
+    return head, sep + rest
+
+
+def symbol_text(name: str) -> str:
+    """A symbol's name as the terminal writes it (``F₄ (pool2)``, ``δ_HG``)."""
+    import sympy
+
+    from .printing import formula_text
+
+    head, rest = symbol_parts(name)
+    return formula_text(sympy.Symbol(head), unicode=True) + rest if head else name
+
+
+def diagnosis_args(d: Diagnosis, lang: str, symbol: Callable[[str], Any] = symbol_text,
+                   keep: bool = False) -> dict[str, Any]:
+    """A diagnosis's blanks in words; symbols through ``symbol`` (text here, math on the sheet)."""
+    return {k: symbol(v) if k in SYMBOL_ARGS and isinstance(v, str) else _arg(lang, k, v, keep)
+            for k, v in d.args.items()}
+
+
+def diagnosis_text(d: Diagnosis, lang: str, keep: bool = False) -> str:
+    return text(lang, f"diagnosis.{d.key}", **diagnosis_args(d, lang, keep=keep))
+
+
+def explanation_text(e: Explanation, lang: str, keep: bool = False) -> str:
+    return "; ".join(diagnosis_text(d, lang, keep) for d in e)
 
 
 def verdict_text(verdict: str, lang: str) -> str:
     return text(lang, f"verify.verdicts.{verdict}")
 
 
-def claim_lines(q: QuestionReview, c: ClaimReview, lang: str) -> list[str]:
+def claim_lines(q: QuestionReview, c: ClaimReview, lang: str, keep: bool = False) -> list[str]:
     mark = "✓" if c.correct else "✗"
     head = f"{mark} {value_text(c.value, lang)}"
     if c.correct:
         return [head]
-    alternatives = text(lang, "verify.or").join(explanation_text(e, lang) for e in c.explanations)
+    alternatives = text(lang, "verify.or").join(explanation_text(e, lang, keep) for e in c.explanations)
     return [head, f"  → {alternatives}"]
 
 
-def question_notes(q: QuestionReview, lang: str) -> list[str]:
+def question_notes(q: QuestionReview, lang: str, keep: bool = False) -> list[str]:
     """Diagnoses of the question's working lines and stated facts."""
     shown = [d for c in q.claims for e in c.explanations for d in e if d.key.startswith("line.")]
     out = []
     for line in q.lines:
-        out += [diagnosis_text(d, lang) for d in (line.diagnosis, line.terms) if d is not None and d not in shown]
-        out += [explanation_text(e, lang) for e in line.explained]
+        out += [diagnosis_text(d, lang, keep) for d in (line.diagnosis, line.terms) if d is not None and d not in shown]
+        out += [explanation_text(e, lang, keep) for e in line.explained]
     for f in q.facts:
         if not f.correct:
-            why = text(lang, "verify.or").join(explanation_text(e, lang) for e in f.explanations)
-            out.append(text(lang, "verify.fact", name=f.name, value=value_text(f.value, lang),
+            why = text(lang, "verify.or").join(explanation_text(e, lang, keep) for e in f.explanations)
+            out.append(text(lang, "verify.fact", name=symbol_text(f.name), value=value_text(f.value, lang),
                             derived=value_text(f.derived, lang)) + f" → {why}")
     return out
 
 
-def review_table(review: Review, lang: str) -> Any:
-    from rich.markup import escape
-    from rich.table import Table
+def _value(value: Any, lang: str, mark: str = "") -> str:
+    """A value as one unbreakable run (a list of shapes breaks between shapes)."""
+    from .terminal import value_cell
 
-    table = Table(title=escape(text(lang, "verify.title", title=review.key.title or review.exam.title)), expand=True)
-    for key, opts in (("id", {"style": "bold", "no_wrap": True}), ("verdict", {"ratio": 2}),
-                      ("key", {"ratio": 3, "justify": "right"}), ("derived", {"ratio": 3, "justify": "right"}),
-                      ("diagnosis", {"ratio": 6})):
-        table.add_column(text(lang, f"verify.{key}"), **opts)
+    cell = value_cell(value, None, lang)
+    return f"{mark}\u00a0{cell}" if mark else cell
+
+
+def review_rows(review: Review, lang: str) -> tuple[list[Any], list[list[tuple[str, str]] | None]]:
+    """The review table's columns and rows (None: a rule between questions)."""
+    from .textgrid import Column
+
+    columns = [Column(text(lang, "verify.id")), Column(text(lang, "verify.verdict"), 1, minimum=10),
+               Column(text(lang, "verify.key"), 2, "right"), Column(text(lang, "verify.derived"), 2, "right"),
+               Column(text(lang, "verify.diagnosis"), 5, minimum=24)]
     colours = {"correct": "green", "wrong": "red", "correct-value-wrong-working": "yellow", "missing": "magenta"}
+    rows: list[list[tuple[str, str]] | None] = []
     for q in review.questions:
-        table.add_section()
-        derived = value_text(q.claims[0].derived if q.claims else q.answer.value, lang)
+        rows.append(None)
+        derived = _value(q.claims[0].derived if q.claims else q.answer.value, lang)
         if q.component:
             derived = f"{q.component}: {derived}"
-        verdict = f"[{colours[q.verdict]}]{verdict_text(q.verdict, lang)}[/]"
-        claims = q.claims or (None,)
-        for i, c in enumerate(claims):
-            lines = claim_lines(q, c, lang) if c else ["—"]
-            table.add_row(escape(q.id) if i == 0 else "", verdict if i == 0 else "", escape(lines[0]),
-                          escape(derived) if i == 0 else "", escape("\n".join(lines[1:]).removeprefix("  → ")))
-        for note in question_notes(q, lang):
-            table.add_row("", "", "", "", f"[dim]{escape(note)}[/dim]")
-    return table
+        verdict = (verdict_text(q.verdict, lang), colours[q.verdict])
+        for i, c in enumerate(q.claims or (None,)):
+            lines = claim_lines(q, c, lang, keep=True) if c else ["—"]
+            key = _value(c.value, lang, "✓" if c.correct else "✗") if c else "—"
+            rows.append([(q.id, "bold") if i == 0 else ("", ""), verdict if i == 0 else ("", ""), (key, ""),
+                         (derived, "") if i == 0 else ("", ""), ("\n".join(lines[1:]).removeprefix("  → "), "")])
+        for note in question_notes(q, lang, keep=True):
+            rows.append([("", ""), ("", ""), ("", ""), ("", ""), (note, "dim")])
+    return columns, rows[1:]
+
+
+def review_blocks(review: Review, lang: str, width: int) -> list[tuple[str, str]]:
+    """(line, style) pairs: each question as a block that fits ``width``, no value ever cut."""
+    from .textgrid import wrap
+
+    out: list[tuple[str, str]] = [(x, "bold") for x in wrap(_title(review, lang), width)]
+    pad = " " * 4
+
+    def para(prefix: str, body: str, style: str = "", hang: int = 2) -> None:
+        lines = wrap(body, width - len(prefix))
+        out.append((prefix + lines[0], style))
+        out.extend((" " * (len(prefix) + hang) + x, style) for x in wrap(" ".join(lines[1:]), width - len(prefix) - hang)
+                   if lines[1:])
+
+    for q in review.questions:
+        out.append(("", ""))
+        out.append((f"{q.id.ljust(3)} {verdict_text(q.verdict, lang)}", "bold"))
+        derived = q.claims[0].derived if q.claims else q.answer.value
+        for c in q.claims:
+            para(pad, f"{text(lang, 'verify.key')}: " + _value(c.value, lang, "✓" if c.correct else "✗"))
+            for line in claim_lines(q, c, lang, keep=True)[1:]:
+                para(pad + "  ", line.strip(), "", 2)
+        if not q.claims:
+            para(pad, f"{text(lang, 'verify.key')}: —")
+        para(pad, f"{text(lang, 'verify.derived')}: " + (f"{q.component}: " if q.component else "") + _value(derived, lang))
+        for note in question_notes(q, lang, keep=True):
+            para(pad, note, "dim")
+    return out
+
+
+def _title(review: Review, lang: str) -> str:
+    return text(lang, "verify.title", title=review.key.title or review.exam.title)
+
+
+def review_view(review: Review, lang: str, width: int) -> Any:
+    """What ``symcnn verify`` prints at ``width`` columns: the table where it fits, else blocks."""
+    from rich.console import Group
+    from rich.text import Text
+
+    from .textgrid import fit, grid
+
+    columns, rows = review_rows(review, lang)
+    widths = fit(columns, [[r[i][0] for r in rows if r is not None] for i in range(len(columns))], width)
+    if widths is not None:
+        return grid(columns, widths, rows, _title(review, lang))
+    return Group(*(Text(line, style=style, no_wrap=True) for line, style in review_blocks(review, lang, width)))
 
 
 def print_review(review: Review, lang: str) -> None:
     from rich.console import Console
 
-    console = Console()
-    console.print(review_table(review, lang))
+    from .textgrid import wrap
+
+    console = Console(highlight=False)
+    console.print(review_view(review, lang, console.width), soft_wrap=True)
     wrong = sum(q.verdict != "correct" for q in review.questions)
-    console.print(text(lang, "verify.summary", wrong=wrong, total=len(review.questions)))
+    for line in wrap(text(lang, "verify.summary", wrong=wrong, total=len(review.questions)), console.width):
+        console.print(line, markup=False, soft_wrap=True)
 
 
 def _diagnosis_json(d: Diagnosis, lang: str) -> dict[str, Any]:

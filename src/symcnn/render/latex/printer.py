@@ -33,6 +33,7 @@ from sympy.printing.latex import LatexPrinter
 
 from ...model.exact import expr as as_expr
 from ..numbers import NUMBER_FORMATS
+from ..printing import written_key
 from .escape import escape
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*'?")  # what may go into math as it is
@@ -58,7 +59,8 @@ class SheetPrinter(LatexPrinter):
     """LatexPrinter that prints mapped symbols as formatted numbers and products with ``\\cdot``."""
 
     printmethod = "_sheet_latex"
-    _default_settings = {**LatexPrinter._default_settings, "mul_symbol": "dot", "numbers": {}, "lang": "en"}
+    _default_settings = {**LatexPrinter._default_settings, "mul_symbol": "dot", "numbers": {}, "lang": "en",
+                         "written": ()}
 
     def _print_Symbol(self, expr: Any, style: str = "plain") -> str:
         numbers: Mapping[Any, Any] = self._settings["numbers"]
@@ -78,14 +80,24 @@ class SheetPrinter(LatexPrinter):
         return number_latex(int(expr), self._settings["lang"])
 
     def _terms(self, expr: Any) -> list[Any]:
-        """A sum's terms in sympy's order, constants moved last (``B + N - 1``).
+        """A sum's terms in the terminal's order (sympy's printing order), constants last (``B + N - 1``).
 
-        A sum of plain symbols goes by their indices (``P_2`` before ``P_10``).
+        A sum of plain symbols goes by their indices (``P_2`` before ``P_10``); with the
+        ``written`` setting, terms follow the order of its symbols (``o - \\eta \\cdot \\delta``).
         """
-        terms = [t for t in expr.args if not t.is_Number]
-        if all(t.is_Symbol for t in terms):
+        ordered = expr.as_ordered_terms()
+        terms = [t for t in ordered if not t.is_Number]
+        if self._settings["written"]:
+            terms.sort(key=written_key(self._settings["written"]))
+        elif all(t.is_Symbol for t in terms):
             terms.sort(key=lambda t: [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", t.name)])
-        return terms + [t for t in expr.args if t.is_Number]
+        return terms + [t for t in ordered if t.is_Number]
+
+    def _print_Mul(self, expr: Any) -> str:
+        written = self._settings["written"]
+        if written and all(f.is_Symbol for f in expr.args):
+            return r" \cdot ".join(self._print(f) for f in sorted(expr.args, key=written_key(written)))
+        return super()._print_Mul(expr)
 
     def _add_pieces(self, expr: Any) -> list[str]:
         out = []
@@ -124,9 +136,12 @@ class SheetPrinter(LatexPrinter):
         return [Piece(tex, _width(tex))]
 
 
-def printer(numbers: Mapping[Any, Any] | None = None, lang: str = "en") -> SheetPrinter:
-    """A SheetPrinter writing the symbols of ``numbers`` as numbers in ``lang``'s format."""
-    return SheetPrinter({"numbers": dict(numbers or {}), "lang": lang})
+def printer(numbers: Mapping[Any, Any] | None = None, lang: str = "en", order: tuple[Any, ...] = ()) -> SheetPrinter:
+    """A SheetPrinter writing the symbols of ``numbers`` as numbers in ``lang``'s format.
+
+    ``order`` (a step's) writes terms and factors in that order of symbols.
+    """
+    return SheetPrinter({"numbers": dict(numbers or {}), "lang": lang, "written": order})
 
 
 def formula_latex(expr: Any, numbers: Mapping[Any, Any] | None = None, lang: str = "en") -> str:

@@ -10,13 +10,15 @@ Regenerate the committed reviews with ``python -m symcnn.regenerate [FOLDER]``.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from ...catalogue import text
 from ...verify.arith import LineCheck, Neg, Node, Num
 from ...verify.diagnose import Diagnosis, Explanation
 from ...verify.review import QuestionReview, Review, number
-from ..review import diagnosis_text
-from . import document, escape, number_latex, value_latex, write_document
+from ..review import diagnosis_args, symbol_parts
+from . import document, escape, formula_latex, number_latex, value_latex, write_document
+from .escape import Raw
 from .sheet import Sheet, answer_latex
 
 PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "^": 4}
@@ -45,11 +47,19 @@ def line_latex(check: LineCheck, lang: str) -> str:
     bad = check.bad or 1
     right = value_latex(number(check.parts[bad - 1].value), lang)
     shown = " = ".join(parts[:bad]) + r" \neq " + " = ".join(parts[bad:])
-    return f"${shown}$ \\quad $({{}}= {right})$"
+    return f"${shown}$ \\quad \\mbox{{$({{}}= {right})$}}"
+
+
+def symbol_math(name: str) -> Raw:
+    """A symbol's name (``delta_HG``, ``F_4 (pool2)``) as math, what follows it as text."""
+    import sympy
+
+    head, rest = symbol_parts(name)
+    return Raw(f"${formula_latex(sympy.Symbol(head))}${escape(rest)}" if head else escape(name))
 
 
 def _diagnosis(sh: Sheet, d: Diagnosis) -> str:
-    return rf"\texttt{{{escape(d.code)}}}: {escape(diagnosis_text(d, sh.lang))}"
+    return rf"\texttt{{{escape(d.code)}}}: {sh.say(f'diagnosis.{d.key}', **diagnosis_args(d, sh.lang, symbol_math))}"
 
 
 def _explanations(sh: Sheet, explanations: tuple[Explanation, ...]) -> list[str]:
@@ -76,7 +86,7 @@ def question_latex(sh: Sheet, q: QuestionReview) -> str:
         claims += _explanations(sh, c.explanations)
     if q.claims:
         label = sh.say("verify.claims") + (f" ({escape(q.component)})" if q.component else "")
-        out += ["", rf"\textbf{{{label}:}}", *_items(claims)]
+        out += ["", _heading(label), *_items(claims)]
     if q.lines:
         lines = []
         for line in q.lines:
@@ -86,28 +96,40 @@ def question_latex(sh: Sheet, q: QuestionReview) -> str:
                     lines[-1] += r"\\ " + _diagnosis(sh, d)
             for e in line.explained:
                 lines[-1] += r"\\ " + "; ".join(_diagnosis(sh, d) for d in e)
-        out += ["", rf"\textbf{{{sh.say('verify.working')}:}}", *_items(lines)]
+        out += ["", _heading(sh.say("verify.working")), *_items(lines)]
     if q.facts:
         facts = []
         for f in q.facts:
-            facts.append(escape(text(sh.lang, "verify.fact", name=f.name, value=sh.number(f.value),
-                                     derived=sh.number(f.derived))) + (r" $\checkmark$" if f.correct else r" $\times$"))
+            facts.append(sh.say("verify.fact", name=symbol_math(f.name), value=sh.number(f.value),
+                                derived=sh.number(f.derived)) + (r" $\checkmark$" if f.correct else r" $\times$"))
             facts += _explanations(sh, f.explanations)
-        out += ["", rf"\textbf{{{sh.say('verify.facts')}:}}", *_items(facts)]
-    out += ["", rf"\textbf{{{sh.say('verify.corrected')}:}}", answer_latex(sh, q.answer)]
+        out += ["", _heading(sh.say("verify.facts")), *_items(facts)]
+    out += ["", _heading(sh.say("verify.corrected")), answer_latex(sh, q.answer, heading=False)]
     return "\n".join(out)
+
+
+def _heading(label: str) -> str:
+    """A heading inside a question: a sectioning command, so it never ends a page alone."""
+    return rf"\subsection*{{{label}}}"
+
+
+def values_tex(value: Any, lang: str) -> str:
+    """A value as math; a list of shapes as one piece of math per shape, so a line breaks only between shapes."""
+    if isinstance(value, tuple) and value and all(isinstance(v, tuple) for v in value):
+        return "; ".join(f"${value_latex(v, lang)}$" for v in value)
+    return f"${value_latex(value, lang)}$"
 
 
 def summary_latex(sh: Sheet, review: Review) -> str:
     rows = []
     for q in review.questions:
-        claims = r";\ ".join(f"${value_latex(c.value, sh.lang)}$" for c in q.claims) or "--"
-        derived = value_latex(q.claims[0].derived if q.claims else q.answer.value, sh.lang)
+        claims = r" \newline ".join(values_tex(c.value, sh.lang) for c in q.claims) or "--"  # one claim a line
+        derived = values_tex(q.claims[0].derived if q.claims else q.answer.value, sh.lang)
         rows.append(rf"{escape(q.id)} & {escape(text(sh.lang, f'verify.verdicts.{q.verdict}'))} & {claims}"
-                    rf" & ${derived}$ \\")
+                    rf" & {derived} \\")
     head = " & ".join(rf"\textbf{{{sh.say('verify.' + k)}}}" for k in ("id", "verdict", "key", "derived"))
     return "\n".join((
-        r"{\small",
+        r"{\small\binoppenalty=10000\relpenalty=10000",  # a number or a shape never breaks, lines break between values
         r"\begin{longtable}{@{}l>{\raggedright}p{0.2\linewidth}>{\raggedright}p{0.33\linewidth}"
         r">{\raggedright\arraybackslash}p{0.3\linewidth}@{}}",
         r"\hline", head + r" \\", r"\hline", *rows, r"\hline", r"\end{longtable}}",
@@ -119,6 +141,8 @@ def review_tex(review: Review, lang: str) -> str:
     sh = Sheet(review.solution, lang)
     wrong = sum(q.verdict != "correct" for q in review.questions)
     body = [
+        # math spaces never shrink: a long working line breaks after an operator instead of losing its spaces
+        r"\medmuskip=4mu plus 2mu\thickmuskip=5mu plus 5mu\raggedright",
         r"\begin{center}",
         rf"{{\LARGE\bfseries {sh.say('verify.sheet_title')}}}\\[1ex]",
         rf"{{\large {escape(review.key.title or review.exam.title)}}}\\[0.5ex]",

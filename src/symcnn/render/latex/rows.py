@@ -18,6 +18,7 @@ from typing import Any
 
 from ...catalogue import text
 from ...exam.steps import Step
+from ..printing import shows_formula, shows_substitution
 from .escape import escape
 from .printer import Piece, is_rounded, printer, value_latex
 
@@ -54,10 +55,10 @@ def step_rows(s: Step, lang: str, width: int = LINE) -> list[str]:
     """The align rows of one step (no trailing ``\\\\``)."""
     symbol = printer(lang=lang).doprint(s.symbol)
     parts: list[tuple[str, list[Piece]]] = []
-    if getattr(s.formula, "free_symbols", None) and s.formula != s.symbol:
-        parts.append(("=", printer(lang=lang).pieces(s.formula)))
-        if s.values:
-            parts.append(("=", printer(s.values, lang).pieces(s.formula)))
+    if shows_formula(s):
+        parts.append(("=", printer(lang=lang, order=s.order).pieces(s.formula)))
+    if shows_substitution(s):
+        parts.append(("=", printer(s.values, lang, s.order).pieces(s.formula)))
     relation, result = result_piece(s.value, s.unit, lang)
     parts.append((relation, [result]))
     head = len(symbol) // 2 + GAP

@@ -12,6 +12,7 @@ from typing import Any
 
 from ...catalogue import text
 from ...scaling.formulas import border_losses, growth, smallest_valid
+from ..printing import total_name
 from .escape import Raw, escape
 from .printer import formula_latex, printer
 from .rows import GAP, LINE, _pack
@@ -38,7 +39,7 @@ def _growth_rows(sh: Any, conv: str) -> list[str]:
     rows = []
     for key in keys:
         g = totals[key]
-        label = rf"\text{{{escape(key)}}}"
+        label = rf"\text{{{escape(total_name(sh.lang, key))}}}"
         lines = _pack(printer(lang=sh.lang).pieces(g.exact), LINE - len(key) // 2 - GAP - 10)
         rows.append(rf"{label} &= {lines[0]} \\")
         rows += [rf"&\quad {line} \\" for line in lines[1:]]

@@ -22,6 +22,7 @@ from typing import Any, Callable
 from ...catalogue import catalogue, text
 from ...exam.steps import Answer, Solution, Step
 from ...model.conventions import convention
+from ..printing import same_label, unit_text
 from .compile import write_document
 from .escape import Raw, escape
 from .preamble import document, page_footer
@@ -111,16 +112,19 @@ def assumptions_section(sh: Sheet) -> str:
     lines = [
         sh.say("sheet.convention", name=conv.name, description=conv.describe(sh.lang)),
         sh.say("sheet.dataset", images=n(d.images), crops=n(d.crops_per_image), height=n(d.crop_height),
-               width=n(d.crop_width), channels=n(d.channels), bytes=n(d.bytes_per_value)),
+               width=n(d.crop_width), channels=n(d.channels), bytes=n(d.bytes_per_value),
+               unit=unit_text(sh.lang, "B", d.bytes_per_value)),
         sh.say("sheet.originals_kept" if d.keep_originals else "sheet.originals_dropped",
                transforms=", ".join(d.transforms)),
         sh.say("sheet.training", batch=n(t.batch_size), epochs=n(t.epochs), backward=n(t.backward_factor),
-               rate=n(t.learning_rate)),
-        sh.say("sheet.iterations") if t.iterations_per_epoch is None
+               rate=n(t.learning_rate), B=Raw("$B$"), eta=Raw(r"$\eta$")),
+        sh.say("sheet.iterations", formula=Raw(r"$T = \lceil N / B \rceil$"), N=Raw("$N$"))
+        if t.iterations_per_epoch is None
         else sh.say("sheet.iterations_given", iterations=n(t.iterations_per_epoch)),
-        sh.say("sheet.softmax", target=s.target, logits=Raw(", ".join(
+        sh.say("sheet.softmax", target=s.name(s.target), logits=Raw(", ".join(
             rf"$o_{{\text{{{escape(c)}}}}} = {number_latex(_decimal(v), sh.lang)}$" for c, v in zip(s.classes, s.logits)))),
-        sh.say("sheet.inference", bytes=n(exam.inference_bytes), height=n(exam.network.input_shape[0]),
+        sh.say("sheet.inference", bytes=n(exam.inference_bytes), unit=unit_text(sh.lang, "B", exam.inference_bytes),
+               height=n(exam.network.input_shape[0]),
                width=n(exam.network.input_shape[1]), channels=n(exam.network.input_shape[2])),
     ]
     lines += [sh.say("sheet.question_assumption", id=a.id, assumption=text(sh.lang, a.assumption))
@@ -175,12 +179,15 @@ def layers_section(sh: Sheet) -> str:
 def _steps_block(sh: Sheet, steps: tuple[Step, ...]) -> list[str]:
     """The first label as a paragraph (an align* must not open with \\intertext), the rest inside."""
     rows: list[str] = []
+    previous: Step | None = None
     for s in steps:
         if rows:
             rows[-1] += r" \\"
-            rows.append(rf"\intertext{{{_label(sh, s)}}}")
+            if not same_label(previous, s):  # the H and W of one layer share its label
+                rows.append(rf"\intertext{{{_label(sh, s)}}}")
         rows.extend(r + r" \\" for r in step_rows(s, sh.lang))
         rows[-1] = rows[-1].removesuffix(r" \\")
+        previous = s
     return ["", _label(sh, steps[0]) + r"\nopagebreak", r"\begin{align*}", *rows, r"\end{align*}"]
 
 
@@ -199,9 +206,9 @@ def _answer_line(sh: Sheet, key: str, a: Answer, value: Any) -> str:
     return line
 
 
-def answer_latex(sh: Sheet, a: Answer) -> str:
-    """One question: its heading, assumption, steps, answer, then each alternative."""
-    out = [rf"\subsection{{{sh.say('sheet.question', id=a.id, title=text(sh.lang, 'kind.' + a.kind))}}}"]
+def answer_latex(sh: Sheet, a: Answer, heading: bool = True) -> str:
+    """One question: its heading (unless a page around it has one), assumption, steps, answer, alternatives."""
+    out = [rf"\subsection{{{sh.say('sheet.question', id=a.id, title=text(sh.lang, 'kind.' + a.kind))}}}"] if heading else []
     if a.assumption:
         out.append(rf"\textit{{{sh.say('sheet.assumption')}:}} {sh.say(a.assumption)}.")
     out += _steps_block(sh, a.steps)
