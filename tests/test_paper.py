@@ -97,7 +97,7 @@ def test_bad_points_are_one_line_and_exit_2(tmp_path, capsys, points, why):
     out = tmp_path / "paper.tex"
     assert main(["paper", str(spec), "--latex", str(out)]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and f"{spec}: questions[0].points" in err and why in err, err
+    assert err.count("\n") == 1 and f"{spec}: question 1a.points" in err and why in err, err
     assert not out.exists()
 
 

@@ -151,9 +151,9 @@ def training_section(sh: Sheet) -> str:
         r" b \leftarrow b - \eta\, \frac{\partial \mathcal{L}}{\partial b} \]",
         " ".join([backward, iterations, sh.say("paper.convention", description=conv.describe(sh.lang))]),
         "",
-        sh.say("paper.softmax_text", classes=", ".join(s.classes)),
+        sh.say("paper.softmax_text", classes=", ".join(s.name(c) for c in s.classes)),
         r"\[ p_c = \frac{e^{o_c}}{\sum_j e^{o_j}}, \qquad \mathcal{L} = -\sum_c y_c \log p_c \]",
-        sh.say("paper.logits", target=s.target, logits=Raw(logits)),
+        sh.say("paper.logits", target=s.name(s.target), logits=Raw(logits)),
     ])
 
 
@@ -191,9 +191,9 @@ def question_blanks(sh: Sheet, q: Question, a: Answer) -> dict[str, str]:
         "unit": text(sh.lang, "unit." + convention(exam.convention).unit),
         "epochs": sh.number(exam.training.epochs),
         "batch": sh.number(exam.training.batch_size),
-        "target": s.target,
-        "cls": str(q.options.get("output", s.classes[-1])),
-        "classes": ", ".join(s.classes),
+        "target": s.name(s.target),
+        "cls": s.name(str(q.options.get("output", s.classes[-1]))),
+        "classes": ", ".join(s.name(c) for c in s.classes),
         "height": sh.number(exam.network.input_shape[0]),
         "width": sh.number(exam.network.input_shape[1]),
         "decimals": sh.number(a.decimals) if a.decimals is not None else "",
