@@ -192,19 +192,25 @@ def test_same_seed_same_bytes_and_another_seed_another_set(folder, tmp_path, cap
 def test_every_variant_discriminates(folder):
     """The right answer differs from every single mistake first seen at that question (at its precision),
     except the mistakes the probes found the model cannot tell apart; checked here without the generator."""
-    vset = generate(SEED, "<embedded>", COUNT, 7)
+    vset = generate(SEED, "<embedded>", COUNT, 7, workers=1)
     skipped = {(i.qid, i.mistake[0]) for i in vset.indistinct}
     for v in vset.variants:
+        solution = v.solve()
         seen: set[str] = set()
-        for q in v.exam.questions:
-            a = v.solution.answer(q.id)
-            for explanation, value in single_mistakes(v.solution, q.id):
+        for q in solution.exam.questions:
+            a = solution.answer(q.id)
+            assert a.value == v.answer(q.id)
+            for explanation, value in single_mistakes(solution, q.id):
                 name = identity(explanation)
                 if name in seen or (q.id, name) in skipped:
                     continue
                 assert _graded(value, a.decimals) != _graded(a.value, a.decimals), (v.code, q.id, name)
-            seen |= {identity(e) for e, _ in single_mistakes(v.solution, q.id)}
+            seen |= {identity(e) for e, _ in single_mistakes(solution, q.id)}
     assert vset.stats.draws >= COUNT and sum(vset.stats.rejected.values()) == vset.stats.draws - COUNT
+    # the folder's set, drawn on every core, is this one drawn in one process
+    assert [v.code for v in vset.variants] == sorted(p.name for p in variant_folders(folder)) or \
+        {v.code for v in vset.variants} == {p.name for p in variant_folders(folder)}
+    assert [v.text for v in vset.variants] == [v.text for v in generate(SEED, "<embedded>", COUNT, 7, workers=2).variants]
 
 
 def test_variants_table_of_the_spec_is_what_varies(tmp_path, capsys):

@@ -37,7 +37,7 @@ def _flat(value: Any) -> list[Any]:
 def spreads(vset: VariantSet) -> list[QuestionSpread]:
     out = []
     for q in vset.base.questions:
-        values = [v.solution.answer(q.id).value for v in vset.variants]
+        values = [v.answer(q.id) for v in vset.variants]
         flat = [_flat(v) for v in values]
         ranges = tuple((min(col), max(col)) for col in zip(*flat))
         first = values[0]
@@ -83,7 +83,12 @@ def print_check(vset: VariantSet, lang: str) -> None:
     varies.add_column("field")
     varies.add_column("values")
     for rule in vset.rules:
-        shown = [value_text(c, lang) if not isinstance(c, (str, list)) else str(c) for c in rule.choices]
+        def show(c: Any) -> str:
+            if isinstance(c, tuple):
+                return "(" + ", ".join(show(x) for x in c) + ")"
+            return value_text(c, lang) if not isinstance(c, (str, list)) else str(c)
+
+        shown = [show(c) for c in rule.choices]
         values = ", ".join(shown) if len(shown) <= 6 else f"{shown[0]} … {shown[-1]} ({len(shown)})"
         varies.add_row(escape(rule.label), escape(values))
     console.print(varies)

@@ -21,18 +21,19 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import SymcnnError
 from ..exam.steps import Solution
 from ..fileio import atomic_folder, write_fresh
 from ..render.latex import document, find_engine, run_latex
-from ..render.latex.sheet import sheet_body, sheet_tex
-from .papers import paper_body, paper_tex
+from ..render.latex.sheet import sheet_body
+from .papers import paper_body
+from .pool import default_workers, forked
 from .tomlout import dumps
 from .variants import Variant, VariantSet
 
@@ -78,7 +79,7 @@ def index_csv(vset: VariantSet) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["code", "seed", *ids])
     for v in vset.variants:
-        answers = {a.id: a.value for a in v.solution.answers}
+        answers = dict(v.answers)
         writer.writerow([v.code, v.seed, *(cell(answers[qid]) for qid in ids)])
     return out.getvalue()
 
@@ -86,20 +87,36 @@ def index_csv(vset: VariantSet) -> str:
 _NEXT = r"\clearpage\ifodd\value{page}\else\null\thispagestyle{empty}\clearpage\fi"  # start on an odd page
 
 
-def combined(variants: tuple[Variant, ...], lang: str, body: Callable[[Solution, str], str]) -> str:
+def combined(bodies: list[str], lang: str) -> str:
     """One document holding every variant's body, each from page 1 and on an odd page."""
-    parts = [r"\setcounter{page}{1}" + "\n" + body(v.solution, lang) + "\n" + _NEXT for v in variants]
-    return document("\n\n".join(parts), lang)
+    return document("\n\n".join(r"\setcounter{page}{1}" + "\n" + body + "\n" + _NEXT for body in bodies), lang)
+
+
+@dataclass(frozen=True)
+class Documents:
+    """What one variant's folder holds besides its spec: the paper, the sheet and the key."""
+
+    paper: str  # the paper's body, and the sheet's: documents come from document(body, lang)
+    sheet: str
+    key: str
+
+
+def _documents(lang: str, variant: Variant) -> Documents:
+    solution = variant.solve()
+    return Documents(paper_body(solution, lang), sheet_body(solution, lang), key_toml(solution))
 
 
 def write_set(vset: VariantSet, folder: str | Path, lang: str, pdf: bool = False,
               workers: int | None = None) -> Path:
-    """Write the whole set into ``folder`` (replaced whole, atomically); return it."""
+    """Write the whole set into ``folder`` (replaced whole, atomically); return it.
+
+    The documents are rendered and compiled on ``workers`` processes (default: one per core).
+    """
     if pdf:
         find_engine()  # no TeX: say so before any work
     with atomic_folder(folder, MARKER) as tmp:
         try:
-            _write(vset, tmp, lang, pdf, workers or os.cpu_count() or 1)
+            _write(vset, tmp, lang, pdf, workers or default_workers())
         except OSError as e:
             raise SymcnnError(f"{folder}: cannot write ({e.strerror or e})") from None
     return Path(folder)
@@ -107,19 +124,22 @@ def write_set(vset: VariantSet, folder: str | Path, lang: str, pdf: bool = False
 
 def _write(vset: VariantSet, tmp: Path, lang: str, pdf: bool, workers: int) -> None:
     """Every file of the set into the (temporary, empty) folder ``tmp``."""
+    with forked(_documents, lang, workers if len(vset.variants) > 1 else 1) as run:
+        documents = run(vset.variants)
     sources: list[tuple[Path, str]] = []
-    for v in vset.variants:
+    for v, d in zip(vset.variants, documents):
         home = tmp / v.code
         home.mkdir()
         write_fresh(home / "exam.toml", v.text)
-        write_fresh(home / "key.toml", key_toml(v.solution))
-        for name, tex in (("paper.tex", paper_tex(v.solution, lang)), ("solution.tex", sheet_tex(v.solution, lang))):
+        write_fresh(home / "key.toml", d.key)
+        for name, body in (("paper.tex", d.paper), ("solution.tex", d.sheet)):
+            tex = document(body, lang)
             write_fresh(home / name, tex)
             sources.append((home / name, tex))
     write_fresh(tmp / "index.csv", index_csv(vset))
     if pdf:
-        sources.append((tmp / "papers.tex", combined(vset.variants, lang, paper_body)))
-        sources.append((tmp / "solutions.tex", combined(vset.variants, lang, sheet_body)))
+        sources.append((tmp / "papers.tex", combined([d.paper for d in documents], lang)))
+        sources.append((tmp / "solutions.tex", combined([d.sheet for d in documents], lang)))
         _compile(sources, workers)
 
 

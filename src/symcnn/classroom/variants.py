@@ -46,6 +46,7 @@ from ..exam.spec import parse_exam
 from ..exam.steps import Solution, round_decimal
 from ..verify.diagnose import Explanation
 from .mistakes import single_mistakes
+from .pool import forked
 from .tomlout import dumps
 
 MAX_COUNT = 10_000
@@ -59,12 +60,22 @@ CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: easy to co
 
 @dataclass(frozen=True)
 class Rule:
-    """Spec fields that take one value drawn from ``choices`` (several fields: the same value)."""
+    """Spec fields that take a value drawn from ``choices``.
+
+    Several fields take the same value (a square crop's height and width), or, when
+    ``joint``, each choice is a tuple with one value per field (a pool's kernel and stride
+    drawn together, so that the stride never exceeds the kernel).
+    """
 
     label: str  # how messages name it: the path as the spec writes it
     fields: tuple[tuple[str | int, ...], ...]
     choices: tuple[Any, ...]
     user: bool = False  # from the spec's [variants] table (else the default policy)
+    joint: bool = False
+
+    def assignments(self, choice: Any) -> list[tuple[tuple[str | int, ...], Any]]:
+        """The (field, value) pairs one choice sets."""
+        return list(zip(self.fields, choice)) if self.joint else [(f, choice) for f in self.fields]
 
 
 def rules_for(exam: Exam, data: dict[str, Any]) -> tuple[Rule, ...]:
@@ -133,9 +144,10 @@ def default_rules(data: dict[str, Any]) -> tuple[Rule, ...]:
     half, quarter = Fraction(1, 2), Fraction(1, 4)
     rules: list[Rule] = []
 
-    def add(label: str, fields: tuple[tuple[str | int, ...], ...], choices: tuple[Any, ...]) -> None:
+    def add(label: str, fields: tuple[tuple[str | int, ...], ...], choices: tuple[Any, ...],
+            joint: bool = False) -> None:
         if len(set(choices)) > 1:
-            rules.append(Rule(label, fields, choices))
+            rules.append(Rule(label, fields, choices, joint=joint))
 
     def number(v: Any) -> bool:
         return isinstance(v, int) and not isinstance(v, bool)
@@ -157,14 +169,19 @@ def default_rules(data: dict[str, Any]) -> tuple[Rule, ...]:
     for i, layer in enumerate(layers):
         kind = layer.get("type")
         at = ("network", "layers", i)
-        if number(layer.get("kernel")):
-            add(canonical(at + ("kernel",)), (at + ("kernel",),), _kernels(str(kind), layer["kernel"]))
+        k, s = layer.get("kernel"), layer.get("stride")
+        kernels = _kernels(str(kind), k) if number(k) else ()
+        pool = kind in ("maxpool", "avgpool")  # a pooling layer keeps shrinking its map: its stride does not go down
+        strides = _near(s, 1, (0, 1) if pool or s == 1 else (-1, 0, 1)) if number(s) else ()
+        if kernels and strides:  # drawn together: a window never skips input values (stride <= kernel)
+            pairs = tuple((a, b) for a in kernels for b in strides if b <= a or (a, b) == (k, s))
+            add(f"{canonical(at + ('kernel',))}, .stride", (at + ("kernel",), at + ("stride",)), pairs, joint=True)
+        elif kernels:
+            add(canonical(at + ("kernel",)), (at + ("kernel",),), kernels)
+        elif strides:
+            add(canonical(at + ("stride",)), (at + ("stride",),), strides)
         if number(layer.get("filters")):
             add(canonical(at + ("filters",)), (at + ("filters",),), around(layer["filters"], half, 4, True))
-        if number(layer.get("stride")):
-            s = layer["stride"]  # a pooling layer keeps shrinking its map: its stride does not go down
-            pool = kind in ("maxpool", "avgpool")
-            add(canonical(at + ("stride",)), (at + ("stride",),), _near(s, 1, (0, 1) if pool or s == 1 else (-1, 0, 1)))
         if number(layer.get("padding")):
             add(canonical(at + ("padding",)), (at + ("padding",),), _near(layer["padding"], 0))
         if number(layer.get("units")) and dense and i != dense[-1]:
@@ -281,14 +298,26 @@ def collisions(solution: Solution) -> Iterator[tuple[str, list[Collision]]]:
 
 @dataclass(frozen=True)
 class Variant:
-    """One accepted variant: its code, its own seed, its spec text and its solution."""
+    """One accepted variant: its code, its own seed, its spec text and its answers.
+
+    The text is the whole variant (``exam()`` and ``solve()`` read it again): a set of
+    10,000 variants holds texts and answers, not 10,000 solutions.
+    """
 
     code: str
     seed: int
     drawn: tuple[tuple[str, Any], ...]  # (rule label, value)
     text: str  # exam.toml
-    exam: Exam
-    solution: Solution
+    answers: tuple[tuple[str, Any], ...]  # (question id, value) in the exam's order
+
+    def exam(self) -> Exam:
+        return parse_exam(self.text, f"{self.code}/exam.toml")
+
+    def solve(self) -> Solution:
+        return solve(self.exam())
+
+    def answer(self, qid: str) -> Any:
+        return dict(self.answers)[qid]
 
 
 Pair = tuple[str, frozenset[Ident]]  # (question id, the two colliding members)
@@ -303,6 +332,14 @@ class Stats:
     redrawn: Counter[Pair] = field(default_factory=Counter)  # collisions that made a draw be redrawn
     examples: dict[Pair, Collision] = field(default_factory=dict)
     invalid: Counter[str] = field(default_factory=Counter)  # why draws were invalid (first problem)
+
+    def add(self, other: Stats) -> None:
+        self.draws += other.draws
+        self.rejected.update(other.rejected)
+        self.redrawn.update(other.redrawn)
+        for pair, c in other.examples.items():
+            self.examples.setdefault(pair, c)
+        self.invalid.update(other.invalid)
 
 
 @dataclass(frozen=True)
@@ -374,8 +411,8 @@ class Drawer:
         data, drawn = copy.deepcopy(self.data), []
         for rule in self.rules:
             value = rng.choice(rule.choices)
-            for f in rule.fields:
-                put(data, f, value)
+            for f, v in rule.assignments(value):
+                put(data, f, v)
             drawn.append((rule.label, value))
         return data, tuple(drawn)
 
@@ -425,8 +462,12 @@ def capacity(rules: tuple[Rule, ...], limit: int) -> int:
     return n
 
 
-def generate(text: str, source: str, count: int, seed: int) -> VariantSet:
-    """``count`` variants of the spec ``text``, deterministic in ``seed``; SpecError on bad input."""
+def generate(text: str, source: str, count: int, seed: int, workers: int | None = None) -> VariantSet:
+    """``count`` variants of the spec ``text``, deterministic in ``seed``; SpecError on bad input.
+
+    The variants are drawn on ``workers`` processes (default: one per core); the result is
+    the same for any number of them.
+    """
     if not 1 <= count <= MAX_COUNT:
         raise SpecError(f"--count must be 1 to {MAX_COUNT}, got {count}")
     base, data = _load(text, source)
@@ -445,14 +486,19 @@ def generate(text: str, source: str, count: int, seed: int) -> VariantSet:
     texts: set[str] = set()
     codes: set[str] = set()
     master = random.Random(seed)
-    length = code_length(count)
-    while len(variants) < count:
-        variant = _draw_one(drawer, master.getrandbits(32), length, stats, where, texts)
-        if variant.code in codes:
-            stats.rejected["code"] += 1  # another variant has this code: draw this one afresh
-            continue
-        codes.add(variant.code)
-        variants.append(variant)
+    with forked(_draw_one, (drawer, code_length(count), where), workers) as run:
+        while len(variants) < count:  # each variant seed is drawn in a worker; duplicates are weeded here
+            seeds = [master.getrandbits(32) for _ in range(count - len(variants))]
+            for plain, variant, found in run(seeds):
+                stats.add(found)
+                if plain in texts:
+                    stats.rejected["duplicate"] += 1  # the same exam as an earlier variant: draw afresh
+                elif variant.code in codes:
+                    stats.rejected["code"] += 1  # another variant has this code: draw afresh
+                else:
+                    texts.add(plain)
+                    codes.add(variant.code)
+                    variants.append(variant)
     return VariantSet(base, seed, rules, tuple(variants), stats, indistinct)
 
 
@@ -487,16 +533,16 @@ def _probe(drawer: Drawer, seed: int, stats: Stats, where: str) -> tuple[Indisti
     return tuple(Indistinct(qid, m, n, examples[(qid, m)]) for (qid, m), n in found_all)
 
 
-def _draw_one(drawer: Drawer, variant_seed: int, length: int, stats: Stats, where: str, texts: set[str]) -> Variant:
-    """The first draw of the variant's own stream that passes every check."""
+def _draw_one(state: tuple[Drawer, int, str], variant_seed: int) -> tuple[str, Variant, Stats]:
+    """The first draw of the variant's own stream that passes every check, and what was rejected before it."""
+    drawer, length, where = state
+    stats = Stats()
     rng = random.Random(variant_seed)
     for _ in range(MAX_REJECTED):
         stats.draws += 1
         data, drawn = drawer.draw(rng)
         plain = dumps(data)
         try:
-            if plain in texts:
-                raise _Rejected("duplicate")
             code = _code(plain, length)
             text, exam, solution = drawer.candidate(data, code, variant_seed)
             drawer.discriminate(solution)
@@ -510,12 +556,12 @@ def _draw_one(drawer: Drawer, variant_seed: int, length: int, stats: Stats, wher
                     stats.redrawn[pair] += 1
                     stats.examples.setdefault(pair, c)
             continue
-        texts.add(plain)
-        return Variant(code, variant_seed, drawn, text, exam, solution)
-    if not (stats.rejected["collision"] or stats.rejected["duplicate"]):
+        answers = tuple((a.id, a.value) for a in solution.answers)
+        return plain, Variant(code, variant_seed, drawn, text, answers), stats
+    if not stats.rejected["collision"]:
         raise SpecError(_no_valid(drawer, stats, where))
     reasons = ", ".join(f"{n} {reason}" for reason, n in stats.rejected.most_common())
-    raise SpecError(f"{where}: no acceptable variant in {MAX_REJECTED} draws in a row (so far: {reasons});"
+    raise SpecError(f"{where}: no acceptable variant in {MAX_REJECTED} draws in a row ({reasons});"
                     " widen the ranges or vary more fields")
 
 
@@ -528,8 +574,8 @@ def _no_valid(drawer: Drawer, stats: Stats, where: str) -> str:
         problems = []
         for choice in sample:
             data = drawer.data
-            for f in rule.fields:
-                data = assign(data, f, choice)
+            for f, v in rule.assignments(choice):
+                data = assign(data, f, v)
             try:
                 drawer.candidate(data, "CHECK", 0)
                 break
