@@ -80,8 +80,8 @@ def print_check(vset: VariantSet, lang: str) -> None:
     console.print(f"[bold]{escape(text(lang, 'variants.check_title', count=len(vset.variants), seed=vset.seed, draws=st.draws))}[/bold]")
     policy = text(lang, "variants.policy_spec" if vset.base.variants else "variants.policy_default")
     varies = Table(title=escape(f"{text(lang, 'variants.varies')} ({policy})"), expand=False)
-    varies.add_column("field")
-    varies.add_column("values")
+    varies.add_column(text(lang, "variants.field"))
+    varies.add_column(text(lang, "variants.values"))
     for rule in vset.rules:
         def show(c: Any) -> str:
             if isinstance(c, tuple):
@@ -104,18 +104,25 @@ def print_check(vset: VariantSet, lang: str) -> None:
     answers.add_column(text(lang, "variants.distinct"), justify="right")
     answers.add_column(text(lang, "variants.collided"), ratio=3)
     for s in spreads(vset):
-        collided = "\n".join(f"{collision_text(c, lang)} (×{n})" for c, n in s.redrawn)
+        lines: dict[str, int] = {}  # the same words for two classes' components: one line
+        for c, n in s.redrawn:
+            lines[collision_text(c, lang)] = lines.get(collision_text(c, lang), 0) + n
+        collided = "\n".join(f"{words} (×{n})" for words, n in lines.items())
         answers.add_row(escape(s.qid), escape(range_text(s, lang)), str(s.distinct), escape(collided or "—"))
     console.print(answers)
     if vset.indistinct:
         console.print(f"[bold]{escape(text(lang, 'variants.indistinct'))}[/bold]")
         from .variants import PROBES
 
+        printed: set[str] = set()
         for i in vset.indistinct:
             a, b = i.example.explanations
             mine, other = (a, b) if i.example.members[0] == i.mistake else (b, a)
-            console.print(escape("  " + text(
+            row = "  " + text(
                 lang, "variants.indistinct_row", qid=i.qid,
                 mistake=explanation_text(mine, lang) if mine else text(lang, "variants.right_answer"),
                 other=explanation_text(other, lang) if other else text(lang, "variants.right_answer"),
-                probes=i.probes, total=PROBES)), highlight=False)
+                probes=i.probes, total=PROBES)
+            if row not in printed:
+                printed.add(row)
+                console.print(escape(row), highlight=False)
