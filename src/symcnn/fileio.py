@@ -106,10 +106,11 @@ def atomic_folder(path: str | Path, marker: str) -> Iterator[Path]:
     refused before any work, so ``--out ~`` can never wipe a home folder. If anything
     fails, the temporary folder is removed and an existing folder is left as it was.
     """
-    target = _path(path, SymcnnError)
-    parent = target.parent if str(target.parent) else Path(".")
+    shown = _path(path, SymcnnError)
+    target = Path(os.path.abspath(shown))  # "out/", "." and "a/../b" name the folder itself
+    parent = target.parent
     if not parent.is_dir():
-        raise SymcnnError(f"{target}: folder {parent} does not exist")
+        raise SymcnnError(f"{shown}: folder {parent} does not exist")
     if target.is_symlink():
         raise SymcnnError(f"{target}: is a symbolic link; give the folder itself")
     if target.exists():
