@@ -22,6 +22,8 @@ COMMANDS: dict[str, str] = {
     "formulas": "formulas",
     "verify": "verify",
     "report": "report",
+    "paper": "paper",
+    "variants": "variants",
 }
 
 

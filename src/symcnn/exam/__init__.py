@@ -56,6 +56,21 @@ class Question:
     id: str
     kind: str
     options: Mapping[str, Any] = field(default_factory=dict)
+    points: Fraction | None = None  # marks on the question paper (``points = 0.5``)
+    text: str | None = None  # the question as the paper words it; None: the catalogue's wording of the kind
+
+
+@dataclass(frozen=True)
+class Vary:
+    """One entry of a spec's ``[variants]`` table: the field at ``path`` takes one of ``choices``.
+
+    ``steps`` is the resolved path into the spec's TOML data (keys and list indices);
+    ``choices`` are TOML values (a range ``{ from, to, step }`` is expanded).
+    """
+
+    path: str
+    steps: tuple[str | int, ...]
+    choices: tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -70,3 +85,5 @@ class Exam:
     inference_bytes: int
     questions: tuple[Question, ...]
     source: str = "<embedded>"
+    code: str | None = None  # a variant's code, printed on its paper and sheet
+    variants: tuple[Vary, ...] = ()  # what ``symcnn variants`` may change; () = the default policy

@@ -47,7 +47,11 @@ def step(label: str, symbol: Any, formula: Any, values: Mapping[Any, Any], unit:
 
 
 def _free(expr: Any) -> list[Any]:
-    return sorted(getattr(expr, "free_symbols", ()), key=str)
+    return sorted(getattr(expr, "free_symbols", ()), key=_name)  # by name: printing each symbol is slow
+
+
+def _name(symbol: Any) -> str:
+    return symbol.name if isinstance(symbol, sympy.Symbol) else str(symbol)
 
 
 @dataclass(frozen=True)

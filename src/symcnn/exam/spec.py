@@ -10,7 +10,9 @@ memory or the stack.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,7 @@ from ..checked import (  # noqa: F401  (re-exported: the readers' names, as befo
     MAX_SIZE,
     MAX_TEXT,
     Table,
+    _show,
     check_int,
     check_number,
     check_str,
@@ -33,8 +36,9 @@ from ..fileio import read_text
 from ..model.conventions import convention
 from ..model.layers import ACTIVATIONS, LAYER_TYPES, Add, Concat, Layer
 from ..model.network import Network, Node, evaluate
-from . import Dataset, Exam, Question, Softmax, Training
+from . import Dataset, Exam, Question, Softmax, Training, Vary
 from .kinds import QUESTION_KINDS
+from .paths import PathError, lookup, resolve
 
 LANGUAGES = ("vi", "en")
 MULTI_INPUT: tuple[type[Layer], ...] = (Add, Concat)  # layer types that read more than one input
@@ -65,6 +69,9 @@ def parse_exam(text: str, source: str) -> Exam:
     language = head.str("language", "vi", LANGUAGES)
     conv = head.str("convention", "macs")
     convention(conv, f"{source}: exam.convention")
+    code = head.str("code", None)
+    if code is not None and not CODE.fullmatch(code):
+        head.fail(head.path("code"), "must be 1 to 16 capital letters, digits or -", code)
     head.done()
     dataset = _dataset(root.table("dataset"))
     network = _network(root.table("network"), dataset)
@@ -74,8 +81,10 @@ def parse_exam(text: str, source: str) -> Exam:
     inference_bytes = inference.int("bytes_per_value", 4, maximum=64)
     inference.done()
     questions = _questions(root, source)
+    variants = _variants(root)
     root.done()
-    return Exam(title, language, conv, dataset, network, training, softmax, inference_bytes, questions, source)
+    return Exam(title, language, conv, dataset, network, training, softmax, inference_bytes, questions, source,
+                code, variants)
 
 
 def _dataset(t: Table) -> Dataset:
@@ -242,6 +251,125 @@ def _questions(root: Table, source: str) -> tuple[Question, ...]:
         t.where = f"question {qid}"  # users name questions by their ids
         kind = t.str("kind", choices=tuple(QUESTION_KINDS))
         options = {name: read(t, name) for name, read in QUESTION_KINDS[kind].options.items() if name in t.data}
+        points = _points(t) if "points" in t.data else None
+        text = _question_text(t) if "text" in t.data else None
         t.done()
-        out.append(Question(qid, kind, options))
+        out.append(Question(qid, kind, options, points, text))
     return tuple(out)
+
+
+MAX_POINTS = 1000
+MAX_QUESTION_TEXT = 2000  # characters: a question may be a paragraph
+
+
+def _points(t: Table) -> Fraction:
+    """A question's marks: a positive number with at most two decimals (0.5, 1.25, 2)."""
+    value = t.number("points")
+    if value <= 0 or value > MAX_POINTS or (value * 100).denominator != 1:
+        t.fail(t.path("points"), f"must be a number above 0 and at most {MAX_POINTS}, with at most two decimals",
+               t.data["points"])
+    return value
+
+
+def _question_text(t: Table) -> str:
+    value = t.raw("text")
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_QUESTION_TEXT or not value.isprintable():
+        t.fail(t.path("text"), f"must be printable text of 1 to {MAX_QUESTION_TEXT} characters (one line)", value)
+    return value
+
+
+# --------------------------------------------------------------------------- [variants]
+
+CODE = re.compile(r"[A-Z0-9-]{1,16}")
+RANGE_KEYS = {"from", "to", "step"}
+FIXED = ("id", "kind")  # question fields a variant keeps: every variant asks the same questions
+
+
+def _variants(root: Table) -> tuple[Vary, ...]:
+    """The ``[variants]`` table: ``"path" = [choices]`` or ``"path" = { from = a, to = b, step = c }``.
+
+    Paths are checked against the spec's own data (they must name a field it sets), and
+    each choice must be of the field's type; whether a choice makes a valid exam is up to
+    the variant generator, which draws and checks whole exams.
+    """
+    if "variants" not in root.data:
+        return ()
+    t = root.table("variants")
+    out: list[Vary] = []
+    seen: dict[tuple[str | int, ...], str] = {}
+    for path, raw in _entries(t.data, ""):
+        where = f"variants.{_show(path)}"
+        if len(out) >= MAX_ITEMS:
+            t.fail("variants", f"must have at most {MAX_ITEMS} entries")
+        try:
+            steps = resolve(root.data, path)
+        except PathError as e:
+            raise SpecError(f"{t.source}: {where} {e}") from None
+        if steps[0] == "variants":
+            t.fail(where, "cannot vary the [variants] table itself")
+        if steps[0] == "questions" and steps[-1] in FIXED:
+            t.fail(where, "cannot vary: every variant asks the same questions (same ids and kinds)")
+        if steps in seen:
+            t.fail(where, f"names the same field as {_show(seen[steps])}")
+        seen[steps] = path
+        choices = _choices(t, where, raw)
+        base = lookup(root.data, steps)
+        for i, c in enumerate(choices):
+            if _type(c) != _type(base):
+                t.fail(f"{where}[{i}]", f"must be {_type(base)}, like the field it varies", c)
+        out.append(Vary(path, steps, choices))
+    if not out:
+        t.fail("variants", "must list at least one field to vary (or leave the table out: the default policy)")
+    return tuple(out)
+
+
+def _entries(data: dict[str, Any], prefix: str) -> list[tuple[str, Any]]:
+    """``(path, value)`` pairs; an unquoted dotted key (``dataset.images = [...]``) is a nested table in TOML."""
+    out = []
+    for key, value in data.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict) and not (set(value) & RANGE_KEYS):
+            out += _entries(value, path)
+        else:
+            out.append((path, value))
+    return out
+
+
+def _type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, Decimal)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    return "a list" if isinstance(value, list) else "a table"
+
+
+def _choices(t: Table, where: str, raw: Any) -> tuple[Any, ...]:
+    if isinstance(raw, list):
+        if not raw or len(raw) > MAX_ITEMS:
+            t.fail(where, f"must list 1 to {MAX_ITEMS} choices", raw)
+        return tuple(raw)
+    if not isinstance(raw, dict):
+        t.fail(where, "must be a list of choices or a range { from = a, to = b, step = c }", raw)
+    extra = sorted(set(raw) - RANGE_KEYS)
+    if extra or "from" not in raw or "to" not in raw:
+        t.fail(where, "a range must have exactly from, to and optionally step", raw)
+    numbers = []
+    for key in ("from", "to", "step"):
+        v = raw.get(key, 1)
+        if isinstance(v, bool) or not isinstance(v, (int, Decimal)) or not Decimal(v).is_finite():
+            t.fail(f"{where}.{key}", "must be a number", v)
+        check_number(v, f"{where}.{key}", t.source)
+        numbers.append(Decimal(v))
+    lo, hi, step = numbers
+    if step <= 0 or hi < lo:
+        t.fail(where, "must have from <= to and step > 0", raw)
+    count = int((hi - lo) // step) + 1
+    if count > MAX_ITEMS:
+        t.fail(where, f"allows {count} values; a range may hold at most {MAX_ITEMS}", raw)
+    if all(isinstance(raw.get(k, 1), int) for k in ("from", "to", "step")):
+        return tuple(range(int(lo), int(hi) + 1, int(step)))
+    places = max(-min(n.as_tuple().exponent for n in numbers), 0)  # type: ignore[operator]
+    quantum = Decimal(1).scaleb(-places)
+    return tuple((lo + i * step).quantize(quantum) for i in range(count))

@@ -40,3 +40,9 @@ def preamble(lang: str) -> str:
 def document(body: str, lang: str) -> str:
     """A complete LaTeX document: the preamble, then ``body`` (already escaped LaTeX)."""
     return f"{preamble(lang)}\\begin{{document}}\n{body.rstrip()}\n\\end{{document}}\n"
+
+
+def page_footer(label: str) -> str:
+    """LaTeX that puts ``label`` (LaTeX, e.g. a variant's code) before the page number in every footer."""
+    return (r"\makeatletter\renewcommand{\@oddfoot}{\hfil\small " + label + r"\quad\thepage\hfil}"
+            r"\renewcommand{\@evenfoot}{\@oddfoot}\makeatother")

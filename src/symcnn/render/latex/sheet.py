@@ -25,7 +25,7 @@ from ...model.conventions import convention
 from ..printing import same_label, unit_text
 from .compile import write_document
 from .escape import Raw, escape
-from .preamble import document
+from .preamble import document, page_footer
 from .printer import number_latex, value_latex
 from .rows import result_piece, step_rows
 from .rules_section import rule_functions, rule_latex
@@ -81,11 +81,19 @@ def _decimal(value: Any) -> Any:
 # --------------------------------------------------------------------------- sections
 
 
+def code_label(sh: Sheet) -> str:
+    """``Variant code: K7QX`` for a variant's pages (its paper and its sheet), or ''."""
+    code = sh.solution.exam.code
+    return rf"{sh.say('paper.code')}: \textbf{{{escape(code)}}}" if code else ""
+
+
 def title_section(sh: Sheet) -> str:
+    code = sh.solution.exam.code  # a variant's code, as its question paper prints it
     return "\n".join((
+        *((page_footer(code_label(sh)),) if code else ()),
         r"\begin{center}",
         rf"{{\LARGE\bfseries {escape(sh.solution.exam.title)}}}\\[1ex]",
-        rf"{{\large {sh.say('sheet.subtitle')}}}",
+        rf"{{\large {sh.say('sheet.subtitle')}}}" + (rf"\\[1ex]\fbox{{{code_label(sh)}}}" if code else ""),
         r"\end{center}",
         "",
         sh.say("sheet.intro"),
@@ -245,10 +253,15 @@ SECTIONS: list[Section] = [
 ]
 
 
+def sheet_body(solution: Solution, lang: str) -> str:
+    """The sheet's body (between ``\\begin{document}`` and ``\\end{document}``), to combine sheets."""
+    sh = Sheet(solution, lang)
+    return "\n\n".join(section(sh) for section in SECTIONS)
+
+
 def sheet_tex(solution: Solution, lang: str) -> str:
     """The whole sheet as a LaTeX document; the same solution always gives the same bytes."""
-    sh = Sheet(solution, lang)
-    return document("\n\n".join(section(sh) for section in SECTIONS), lang)
+    return document(sheet_body(solution, lang), lang)
 
 
 def write_sheet(solution: Solution, lang: str, tex: str | Path, pdf: bool = False) -> list[Path]:
@@ -259,4 +272,4 @@ def write_sheet(solution: Solution, lang: str, tex: str | Path, pdf: bool = Fals
     return write_document(tex, sheet_tex(solution, lang), pdf)
 
 
-__all__ = ["SECTIONS", "Raw", "Section", "Sheet", "answer_latex", "sheet_tex", "write_sheet"]
+__all__ = ["SECTIONS", "Raw", "Section", "Sheet", "answer_latex", "sheet_body", "sheet_tex", "write_sheet"]
