@@ -3,7 +3,7 @@
 The spec loader checks ``kind`` and its options against :data:`QUESTION_KINDS` without
 loading the solvers (they need sympy); :meth:`QuestionKind.solve` loads them on first use.
 A new kind is one entry here and one function ``(Context, Question) -> Answer`` in
-:mod:`symcnn.exam.questions`.
+:mod:`symcnn.exam.questions`, or in another module of :mod:`symcnn.exam` named by ``module``.
 
 >>> sorted(QUESTION_KINDS)[:3]
 ['dataset.bytes', 'dataset.crops', 'dataset.samples']
@@ -24,15 +24,16 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class QuestionKind:
-    """A question kind: the name of its solver in :mod:`symcnn.exam.questions`, and its options."""
+    """A question kind: its solver's name in ``symcnn.exam.<module>``, and its options."""
 
     solver: str
     options: Mapping[str, Callable[[Any, str], Any]]
+    module: str = "questions"
 
     def solve(self, ctx: Context, q: Question) -> Answer:
-        from . import questions
+        from importlib import import_module
 
-        answer: Answer = getattr(questions, self.solver)(ctx, q)
+        answer: Answer = getattr(import_module(f"{__package__}.{self.module}"), self.solver)(ctx, q)
         return answer
 
 
