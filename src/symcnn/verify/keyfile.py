@@ -31,6 +31,9 @@ EMBEDDED = "seed_key.toml"
 MAX_CLAIM_BITS = 1100  # claims are bounded so that rounding and comparing them stays exact and quick
 MAX_CLAIM_EXPONENT = 335  # 2^1100 ≈ 1.4e331
 MAX_CLAIM_DECIMALS = 30
+MAX_KEY_BYTES = 2**20  # a key file (the seed key is 2 kB)
+MAX_WORKING = 100  # working lines in one key: each is parsed and, if wrong, re-derived number by number
+MAX_NUMBERS = 4096  # claimed numbers in one key, every list flattened (each wrong one is diagnosed)
 Claim = Any  # int | Decimal | tuple of claims
 
 
@@ -66,7 +69,7 @@ def load_key(path: str | Path | None = None) -> KeyFile:
     """Load a key file; ``None`` loads the embedded seed key."""
     if path is None:
         return parse_key(embedded_key_text(), "<embedded seed key>")
-    return parse_key(read_text(path, KeyFileError), str(path))
+    return parse_key(read_text(path, KeyFileError, limit=MAX_KEY_BYTES), str(path))
 
 
 def parse_key(text: str, source: str) -> KeyFile:
@@ -76,10 +79,48 @@ def parse_key(text: str, source: str) -> KeyFile:
     title = check_str(title, head.path("title"), source, error=KeyFileError) if title != "" else ""
     head.done()
     questions = root.table("questions", {})
+    count_work(questions.data, source)
     entries = {qid: _entry(_KeyTable(raw, f"questions.{qid}", source), qid) for qid, raw in questions.data.items()}
     questions.used.update(entries)
     root.done()
     return KeyFile(source, entries, str(title))
+
+
+def count_work(questions: Mapping[str, Any], source: str, max_working: int = MAX_WORKING,
+               max_numbers: int = MAX_NUMBERS) -> tuple[int, int]:
+    """Working lines and claimed numbers in a key, counted before any is read; over a bound → KeyFileError.
+
+    >>> count_work({"1a": {"values": [[1, 2], 3], "working": ["1 = 1"]}}, "k.toml")
+    (1, 3)
+    >>> count_work({"1a": {"values": list(range(5000))}}, "k.toml")
+    Traceback (most recent call last):
+    symcnn.errors.KeyFileError: k.toml: questions.1a.values holds more than 4096 numbers (a key may claim at most 4096 in all)
+    """
+    lines = numbers = 0
+    for qid, raw in questions.items():
+        if not isinstance(raw, Mapping):
+            continue  # refused with its field name when the entry is read
+        working = raw.get("working")
+        if isinstance(working, list):
+            lines += len(working)
+            if lines > max_working:
+                raise KeyFileError(f"{source}: questions.{_key(qid)}.working brings the key to {lines} working lines;"
+                                   f" a key may have at most {max_working}")
+        stack = [raw.get("values"), raw.get("value")]
+        while stack:
+            v = stack.pop()
+            if isinstance(v, list):
+                stack.extend(v)
+            elif v is not None:
+                numbers += 1
+                if numbers > max_numbers:
+                    raise KeyFileError(f"{source}: questions.{_key(qid)}.values holds more than {max_numbers} numbers"
+                                       f" (a key may claim at most {max_numbers} in all)")
+    return lines, numbers
+
+
+def _key(qid: str) -> str:
+    return Table({}, "", "").path(qid)
 
 
 def _entry(t: _KeyTable, qid: str) -> KeyEntry:
