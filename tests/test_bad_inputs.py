@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from symcnn.checked import MAX_LAYERS
 from symcnn.cli import main
 
 CORPUS = Path(__file__).parent / "bad_inputs"
@@ -97,8 +98,8 @@ GENERATED = {
     "huge_hex_kernel": (SEED.replace("kernel = 7", "kernel = 0x" + "f" * 2000).encode(),
                         "layer 1 (conv1).kernel must be at most 18446744073709551616, got an integer of 2409 digits"),
     "too_many_layers": (SEED.split("[[network.layers]]")[0].encode()
-                        + b'[[network.layers]]\ntype = "activation"\n' * 10_001,
-                        "network.layers must have at most 10000 layers, got '10001 layers'"),
+                        + b'[[network.layers]]\ntype = "activation"\n' * (MAX_LAYERS + 1),
+                        f"network.layers must have at most {MAX_LAYERS} layers, got '{MAX_LAYERS + 1} layers'"),
 }
 
 

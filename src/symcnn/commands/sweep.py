@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     valid = smallest_valid(exam.network)
     shown = ["H", "W", "params", f"cost.{conv}", "memory_bytes", f"batch.{conv}", f"run.{conv}"]
     table = _Table(shown)
-    err = Console(stderr=True)
+    err = Console(stderr=True, markup=False, emoji=False)  # file names printed literally
     js = _JsonRows(sw, sys.stdout) if args.json else None
     with _progress(err, sw.rows, text(lang, "sweep.progress")) as advance:
 
@@ -191,7 +191,7 @@ def _print_table(table: _Table, sw: Any, lang: str, conv: str, valid: Any) -> No
             for r in [*table.head, *gap, *table.tail]]
     heads = [text(lang, f"sweep.col.{c.split('.')[0]}", convention=conv) for c in table.columns]
     widths = [max([len(r[i]) for r in rows] + [widest_atom(h), 1]) for i, h in enumerate(heads)]
-    console = Console(highlight=False)
+    console = Console(highlight=False, markup=False, emoji=False)
     keys = [i for i, c in enumerate(table.columns) if c in ("H", "W")]
     groups: list[list[int]] = []
     for i in (i for i in range(len(heads)) if i not in keys):

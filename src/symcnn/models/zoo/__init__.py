@@ -104,7 +104,7 @@ def expanded_size(items: list[Any], blocks: Table, source: str, where: str, limi
     >>> blocks = Table({"b": {"layers": [{}] * 1000}}, "blocks", "m.toml")
     >>> expanded_size([{"block": "b", "name": "x", "repeat": 10_000}], blocks, "m.toml", "network.layers")
     Traceback (most recent call last):
-    symcnn.errors.SpecError: m.toml: network.layers[0] (block b, 1000 layers × repeat 10000) expands the network to 10000000 layers; a network has at most 10000 layers
+    symcnn.errors.SpecError: m.toml: network.layers[0] (block b, 1000 layers × repeat 10000) expands the network to 10000000 layers; a network has at most 3000 layers
     """
     total = 0
     for i, item in enumerate(items):
@@ -138,7 +138,7 @@ def _expand(use: Table, blocks: Table, nodes: list[Node]) -> list[tuple[str, dic
     block = Table(blocks.data[block_name], blocks.path(block_name), use.source)
     prefix = use.str("name")
     first = use.int("first", 0, minimum=0)
-    repeat = use.int("repeat", 1, maximum=10_000)
+    repeat = use.int("repeat", 1, maximum=MAX_LAYERS)
     given = use.table("args", {})
     layers = block.list("layers", lambda v, f: Table(v, f, use.source), min_len=1)
     for t in layers:
