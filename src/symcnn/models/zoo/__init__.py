@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from ...checked import MAX_LAYERS, Table, _show, check_int, read_toml
 from ...errors import SpecError
@@ -94,7 +94,7 @@ def parse_model(text: str, source: str, name: str) -> Model:
     return Model(name, title, origin, network)
 
 
-def expanded_size(items: list[Any], blocks: Table, source: str, where: str, limit: int = MAX_LAYERS) -> int:
+def expanded_size(items: Sequence[Any], blocks: Table, source: str, where: str, limit: int = MAX_LAYERS) -> int:
     """The number of layers the network expands to, counted before anything is expanded.
 
     A plain layer counts 1, a block use its block's layers times ``repeat``; blocks do not
