@@ -102,7 +102,7 @@ def cases() -> list[Case]:
         Case("exam spec: 4 MiB", "4 MiB file", {"big.toml": lambda: padded(SEED, 4 * 2**20)}, ("solve", "big.toml"), 0),
         Case("model spec: report", f"{MAX_LAYERS:,} layers from blocks (10 × {MAX_LAYERS // 10:,})",
              {"m.toml": lambda: blocks(10, MAX_LAYERS // 10)}, ("report", "m.toml"), 0),
-        Case("model spec: block bomb", "1,000 layers × repeat 3,000",
+        Case("model spec: block bomb", f"1,000 layers × repeat {MAX_LAYERS:,}",
              {"bomb.toml": lambda: blocks(1000, MAX_LAYERS)}, ("report", "bomb.toml"), 2),
         Case("key: verify", f"{MAX_WORKING} wrong lines of {arith.MAX_LITERALS} numbers",
              {"k.toml": wrong_key}, ("verify", "k.toml"), 1),

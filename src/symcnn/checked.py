@@ -20,7 +20,7 @@ from .errors import SpecError, SymcnnError
 MAX_SIZE = 2**64  # larger sizes are surely a typo
 MAX_TEXT = 200  # characters in a name, title or label
 MAX_ITEMS = 10_000  # items in a list (transforms, classes, layer numbers ...)
-MAX_LAYERS = 3_000  # layers in a network, block copies included: every command answers in 30 s of CPU (README "Limits")
+MAX_LAYERS = 2_500  # layers in a network, block copies included: every command answers in 30 s of CPU (README "Limits")
 MAX_DIGITS = 30  # significant digits of a decimal number
 MAX_EXPONENT = 30  # decimal numbers lie within 10^±MAX_EXPONENT (or are 0)
 

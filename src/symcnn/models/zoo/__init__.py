@@ -104,7 +104,7 @@ def expanded_size(items: Sequence[Any], blocks: Table, source: str, where: str, 
     >>> blocks = Table({"b": {"layers": [{}] * 1000}}, "blocks", "m.toml")
     >>> expanded_size([{"block": "b", "name": "x", "repeat": 10_000}], blocks, "m.toml", "network.layers")
     Traceback (most recent call last):
-    symcnn.errors.SpecError: m.toml: network.layers[0] (block b, 1000 layers × repeat 10000) expands the network to 10000000 layers; a network has at most 3000 layers
+    symcnn.errors.SpecError: m.toml: network.layers[0] (block b, 1000 layers × repeat 10000) expands the network to 10000000 layers; a network has at most 2500 layers
     """
     total = 0
     for i, item in enumerate(items):
