@@ -240,3 +240,19 @@ def test_bad_input_is_one_line(tmp_path, capsys, args, message):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("a, b, tolerance", [
+    (14105627852800000, 14105627852800100, 0),  # 1e-14 of 1.4e16 is 141: Moodle cannot tell these apart
+    (14105627852800000, 14105627852800200, 0),
+    (12582912000, 12582912001, 0),
+    (Decimal("0.87"), Decimal("0.875"), Decimal("0.005")),  # the boundary belongs to the interval
+    (Decimal("0.87"), Decimal("0.876"), Decimal("0.005")),
+    (Decimal("-0.87"), Decimal("-0.86"), Decimal("0.005")),
+    (Decimal("5.0913"), Decimal("5.0914"), Decimal("0.00005")),
+])
+def test_overlap_is_moodles_interval(a, b, tolerance):
+    from symcnn.classroom.moodle import overlaps
+
+    lo, hi = interval(str(a), str(tolerance))
+    assert overlaps(Decimal(a), Decimal(b), Decimal(tolerance)) == (lo <= float(b) <= hi)

@@ -298,7 +298,7 @@ def _alternatives(solution: Solution, qid: str) -> list[tuple[Explanation, Any]]
     from ..verify.mistakes import prepared
 
     graph, _ = prepared(solution)
-    out = []
+    out: list[tuple[Explanation, Any]] = []
     for alt in graph.alternatives.get(qid, ()):
         v = graph.value(alt.target)
         if alt.decimals is not None:
@@ -325,13 +325,18 @@ def _carried(solution: Solution, qid: str, singles: dict[str, list[tuple[Explana
     return out
 
 
+def _free(v: Decimal, choices: Sequence[Choice], tolerance: Decimal) -> bool:
+    """Whether a student typing ``v`` would reach a new answer (no earlier one's interval holds it)."""
+    return not any(overlaps(v, c.value, tolerance) for c in choices)
+
+
 def _carried_html(answers: tuple[tuple[str, Any], ...], lang: str) -> str:
     items = ", ".join(text(lang, "verify.answers.item", qid=q, value=value_text(v, lang)) for q, v in answers)
     listed = text(lang, "verify.answers." + ("one" if len(answers) == 1 else "other"), list=items)
     return _h(text(lang, "moodle.carried", answers=listed))
 
 
-def build_question(solution: Solution, q: Question, lang: str, credit: Fraction, category: str,
+def build_question(solution: Solution, q: Question, lang: str, credit: Fraction,
                    singles: dict[str, list[tuple[Explanation, Any]]]) -> MoodleQuestion:
     """One exam question as a Moodle question (``singles``: every question's single mistakes, filled in)."""
     a = solution.answer(q.id)
@@ -353,12 +358,9 @@ def build_question(solution: Solution, q: Question, lang: str, credit: Fraction,
         carried_at = [(ans, v) for ans, v in here if v is not None]
         choices = [Choice(right, "100", _h(text(lang, "moodle.right")))]
 
-        def free(v: Decimal) -> bool:
-            return not any(overlaps(v, c.value, tol) for c in choices)
-
         for explanation, value in mistakes:
             v = _decimal(_at(value, slot.pick), a.decimals)
-            if v is None or not free(v):
+            if v is None or not _free(v, choices, tol):
                 continue
             sentence = _h(explanation_text(explanation, lang))
             hit = next((ans for ans, cv in carried_at if overlaps(v, cv, tol)), None)
@@ -367,13 +369,13 @@ def build_question(solution: Solution, q: Question, lang: str, credit: Fraction,
             else:
                 choices.append(Choice(v, "0", sentence))
         for ans, cv in carried_at:
-            if free(cv):
+            if _free(cv, choices, tol):
                 choices.append(Choice(cv, fraction, _carried_html(ans, lang)))
         other = _h(text(lang, "moodle.other")) + "<br>" + formula_html(slot.steps, lang)
         fields.append(Field(slot.label, tol, tuple(choices), other))
     code = solution.exam.code
     name = f"{q.id} {code}" if code else q.id
-    idnumber = f"{category}-{code or 'exam'}-{q.id}"
+    idnumber = f"{code or 'exam'}-{q.id}"[:100]  # unique within its category (one per question id)
     part, label = part_of(q.id)
     words = question_words(solution, q, a, lang)
     body = f"{exam_data(solution, lang)}<p><b>{_h(label)})</b> {_h(words)}</p>"
@@ -388,7 +390,7 @@ def build(solutions: Sequence[Solution], lang: str, credit: Fraction, category: 
     for solution in solutions:
         singles: dict[str, list[tuple[Explanation, Any]]] = {}
         for q in solution.exam.questions:
-            by_qid.setdefault(q.id, []).append(build_question(solution, q, lang, credit, category, singles))
+            by_qid.setdefault(q.id, []).append(build_question(solution, q, lang, credit, singles))
     root = category.replace("/", "//")
     return [Category(f"$course$/{root}/{qid.replace('/', '//')}", tuple(qs)) for qid, qs in by_qid.items()]
 
@@ -442,13 +444,11 @@ def question_xml(q: MoodleQuestion) -> str:
     tail = [f"  <defaultgrade>{_points(q.points)}</defaultgrade>", "  <penalty>0.3333333</penalty>",
             "  <hidden>0</hidden>", f"  <idnumber>{cdata(q.idnumber)}</idnumber>"]
     if q.cloze:
-        if q.shape:
-            lines, row = [], []
+        if q.shape:  # one line per layer: H × W × D
+            rows: dict[str, list[Field]] = {}
             for f in q.fields:
-                row.append(f)
-                if len(row) == 3 or f is q.fields[-1]:
-                    lines.append(f"{row[0].label}: " + " × ".join(cloze_field(x) for x in row))
-                    row = []
+                rows.setdefault(f.label, []).append(f)
+            lines = [f"{label}: " + " × ".join(cloze_field(x) for x in row) for label, row in rows.items()]
         else:
             lines = [f"{f.label} {cloze_field(f)}" for f in q.fields]
         body = q.text + "<p>" + "<br>\n".join(lines) + "</p>"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+from fractions import Fraction
+from pathlib import Path
 
 from . import add_lang
 
@@ -26,7 +28,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fractions import Fraction
     from pathlib import Path
 
     from ..catalogue import text
@@ -47,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         exams = [load_exam(args.spec)]
         category = args.category or exams[0].code or exams[0].title
-    credit = _credit(args.carried_credit, exams[0], Fraction, DEFAULT_CARRIED_CREDIT)
+    credit = _credit(args.carried_credit, exams[0], DEFAULT_CARRIED_CREDIT)
     lang = args.lang or exams[0].language
     categories = build([solve(e) for e in exams], lang, credit, category.strip() or "symcnn")
     atomic_write(args.out, quiz_xml(categories))
@@ -55,16 +56,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _codes(folder: object) -> list[str]:
+def _codes(folder: Path) -> list[str]:
     """The variants' codes: index.csv's order, else every sub-folder holding an exam.toml."""
     import csv
     import io
-    from pathlib import Path
 
     from ..errors import SymcnnError
     from ..fileio import read_text
 
-    assert isinstance(folder, Path)
     if not folder.is_dir():
         raise SymcnnError(f"{folder}: no such folder (--variants needs a folder written by symcnn variants)")
     index = folder / "index.csv"
@@ -83,17 +82,17 @@ def _codes(folder: object) -> list[str]:
     return codes
 
 
-def _credit(given: str | None, exam: object, fraction: type, default: object) -> object:
+def _credit(given: str | None, exam: object, default: Fraction) -> Fraction:
     """The carried-over credit: --carried-credit, else the spec's [grading] carried_credit, else 0.5."""
     from ..errors import SymcnnError
 
     if given is not None:
         try:
-            value = fraction(given.strip())  # a decimal or a/b, read by Fraction: never evaluated
+            value = Fraction(given.strip())  # a decimal or a/b, read by Fraction: never evaluated
         except (ValueError, ZeroDivisionError):
             raise SymcnnError(f"--carried-credit must be a number from 0 to 1, got {given!r}") from None
         if not 0 <= value <= 1:
             raise SymcnnError(f"--carried-credit must be a number from 0 to 1, got {given!r}")
         return value
     spec_value = getattr(getattr(exam, "grading", None), "carried_credit", None)  # once the grade branch lands
-    return fraction(spec_value) if spec_value is not None else default
+    return Fraction(spec_value) if spec_value is not None else default
