@@ -261,6 +261,7 @@ class _Slot:
     label: str
     pick: tuple[int, ...]  # indices into the answer value
     steps: tuple[Any, ...]  # the steps whose formulas explain it
+    note: str = ""  # HTML said instead where no step explains it (a layer's depth: its settings)
 
 
 def _slots(solution: Solution, q: Question, a: Answer, lang: str) -> list[_Slot]:
@@ -271,9 +272,12 @@ def _slots(solution: Solution, q: Question, a: Answer, lang: str) -> list[_Slot]
         out = []
         for k, (i, shape) in enumerate(zip(layers, value)):
             name = nodes[i - 1].name
-            mine = tuple(st for st in a.steps if st.args.get("layer") == name) or a.steps
+            mine = tuple(st for st in a.steps if st.args.get("layer") == name)
             for j in range(len(shape)):
-                out.append(_Slot(f"i = {i} ({_h(name)})", (k, j), mine))
+                letter = "HW"[j] + "_" if j < 2 else None  # the depth has no step: the layer's settings say it
+                own = tuple(st for st in mine if letter and str(st.symbol).startswith(letter))
+                out.append(_Slot(f"i = {i} ({_h(name)})", (k, j), own,
+                                 "" if own else _h(settings(PlainSheet(solution, lang), i))))
         return out
     if isinstance(value, tuple):
         names = components(solution).get(q.id) or tuple(str(k + 1) for k in range(len(value)))
@@ -371,7 +375,7 @@ def build_question(solution: Solution, q: Question, lang: str, credit: Fraction,
         for ans, cv in carried_at:
             if _free(cv, choices, tol):
                 choices.append(Choice(cv, fraction, _carried_html(ans, lang)))
-        other = _h(text(lang, "moodle.other")) + "<br>" + formula_html(slot.steps, lang)
+        other = _h(text(lang, "moodle.other")) + "<br>" + (formula_html(slot.steps, lang) or slot.note)
         fields.append(Field(slot.label, tol, tuple(choices), other))
     code = solution.exam.code
     name = f"{q.id} {code}" if code else q.id
