@@ -34,8 +34,9 @@ CDATA sections.
 from __future__ import annotations
 
 import html
+from bisect import bisect_left, insort
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
+from decimal import Context, Decimal, localcontext
 from fractions import Fraction
 from typing import Any, Iterable, Sequence
 
@@ -72,18 +73,17 @@ def nearest_fraction(credit: Fraction, allowed: Sequence[str] = FRACTIONS) -> st
     return min(allowed, key=lambda f: (abs(Fraction(f) - target), Fraction(f)))
 
 
+_WIDE = Context(prec=80)  # exact for every value an exam gives (inputs are bounded to 30 digits)
+
+
 def moodle_tolerance(value: Decimal, tolerance: Decimal) -> Decimal:
     """The half-width of the interval Moodle accepts around ``value`` (nominal tolerance)."""
-    with localcontext() as ctx:
-        ctx.prec = 80
-        return tolerance + EPSILON * max(tolerance, abs(value), EPSILON)
+    return _WIDE.add(tolerance, _WIDE.multiply(EPSILON, max(tolerance, abs(value), EPSILON)))
 
 
 def overlaps(a: Decimal, b: Decimal, tolerance: Decimal) -> bool:
     """Whether ``a`` and ``b`` fall within each other's Moodle interval (either way)."""
-    with localcontext() as ctx:
-        ctx.prec = 80
-        return abs(a - b) <= max(moodle_tolerance(a, tolerance), moodle_tolerance(b, tolerance))
+    return abs(_WIDE.subtract(a, b)) <= max(moodle_tolerance(a, tolerance), moodle_tolerance(b, tolerance))
 
 
 # --------------------------------------------------------------------------- values
@@ -329,9 +329,21 @@ def _carried(solution: Solution, qid: str, singles: dict[str, list[tuple[Explana
     return out
 
 
-def _free(v: Decimal, choices: Sequence[Choice], tolerance: Decimal) -> bool:
-    """Whether a student typing ``v`` would reach a new answer (no earlier one's interval holds it)."""
-    return not any(overlaps(v, c.value, tolerance) for c in choices)
+def _free(v: Decimal, kept: list[Decimal], tolerance: Decimal) -> bool:
+    """Whether a student typing ``v`` reaches a new answer: no kept answer's interval holds it.
+
+    ``kept`` is sorted; only the nearest kept value on each side can overlap (a value further
+    away by d widens Moodle's interval by only 1e-14·d).
+    """
+    i = bisect_left(kept, v)
+    return not any(overlaps(v, kept[j], tolerance) for j in (i - 1, i) if 0 <= j < len(kept))
+
+
+def _near(v: Decimal, carried: list[tuple[Any, Decimal]], tolerance: Decimal) -> Any:
+    """The earlier answers of a carried value (sorted by value) that Moodle would take for ``v``, or None."""
+    i = bisect_left([c for _, c in carried], v)
+    near = [carried[j] for j in (i - 1, i, i + 1) if 0 <= j < len(carried)]
+    return next((ans for ans, c in near if overlaps(v, c, tolerance)), None)
 
 
 def _carried_html(answers: tuple[tuple[str, Any], ...], lang: str) -> str:
@@ -359,21 +371,24 @@ def build_question(solution: Solution, q: Question, lang: str, credit: Fraction,
         if right is None:
             raise SymcnnError(f"question {q.id}: its answer is not a number Moodle can grade")
         here = [(answers, _decimal(_at(v, slot.pick), a.decimals)) for answers, v in carried]
-        carried_at = [(ans, v) for ans, v in here if v is not None]
+        carried_at = sorted(((ans, v) for ans, v in here if v is not None), key=lambda x: x[1])
         choices = [Choice(right, "100", _h(text(lang, "moodle.right")))]
+        kept = [right]
 
         for explanation, value in mistakes:
             v = _decimal(_at(value, slot.pick), a.decimals)
-            if v is None or not _free(v, choices, tol):
+            if v is None or not _free(v, kept, tol):
                 continue
+            insort(kept, v)
             sentence = _h(explanation_text(explanation, lang))
-            hit = next((ans for ans, cv in carried_at if overlaps(v, cv, tol)), None)
+            hit = _near(v, carried_at, tol)
             if hit is not None:
                 choices.append(Choice(v, fraction, f"{sentence}<br>{_carried_html(hit, lang)}"))
             else:
                 choices.append(Choice(v, "0", sentence))
         for ans, cv in carried_at:
-            if _free(cv, choices, tol):
+            if _free(cv, kept, tol):
+                insort(kept, cv)
                 choices.append(Choice(cv, fraction, _carried_html(ans, lang)))
         other = _h(text(lang, "moodle.other")) + "<br>" + (formula_html(slot.steps, lang) or slot.note)
         fields.append(Field(slot.label, tol, tuple(choices), other))
