@@ -371,7 +371,8 @@ def build_question(solution: Solution, q: Question, lang: str, credit: Fraction,
         if right is None:
             raise SymcnnError(f"question {q.id}: its answer is not a number Moodle can grade")
         here = [(answers, _decimal(_at(v, slot.pick), a.decimals)) for answers, v in carried]
-        carried_at = sorted(((ans, v) for ans, v in here if v is not None), key=lambda x: x[1])
+        carried_at = [(ans, v) for ans, v in here if v is not None]  # in the exam's order
+        by_value = sorted(carried_at, key=lambda x: x[1])
         choices = [Choice(right, "100", _h(text(lang, "moodle.right")))]
         kept = [right]
 
@@ -381,7 +382,7 @@ def build_question(solution: Solution, q: Question, lang: str, credit: Fraction,
                 continue
             insort(kept, v)
             sentence = _h(explanation_text(explanation, lang))
-            hit = _near(v, carried_at, tol)
+            hit = _near(v, by_value, tol)
             if hit is not None:
                 choices.append(Choice(v, fraction, f"{sentence}<br>{_carried_html(hit, lang)}"))
             else:
