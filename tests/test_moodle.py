@@ -256,3 +256,13 @@ def test_overlap_is_moodles_interval(a, b, tolerance):
 
     lo, hi = interval(str(a), str(tolerance))
     assert overlaps(Decimal(a), Decimal(b), Decimal(tolerance)) == (lo <= float(b) <= hi)
+
+
+def test_spec_text_cannot_open_a_cloze_field(tmp_path):
+    spec = tmp_path / "exam.toml"
+    text = 'text = "Shapes {1:NUMERICAL:=5:0#x} please"'
+    spec.write_text(embedded_text().replace('kind = "network.shapes"', 'kind = "network.shapes"\n' + text, 1),
+                    encoding="utf-8")
+    q = next(q for q in questions(export(tmp_path, str(spec), "--lang", "en")) if q.findtext("name/text") == "2a")
+    assert len(cloze_fields(q.findtext("questiontext/text"))) == 3 * 4
+    assert "Shapes &#123;1:NUMERICAL:=5:0#x} please" in q.findtext("questiontext/text")

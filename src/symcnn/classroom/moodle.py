@@ -443,6 +443,10 @@ def cloze_escape(feedback_html: str) -> str:
     return "".join(CLOZE_ESCAPES.get(c, c) for c in feedback_html)
 
 
+def _brace(s: str) -> str:
+    return s.replace("{", "&#123;")
+
+
 def cloze_field(f: Field) -> str:
     tol = number_text(f.tolerance)
     parts = []
@@ -464,14 +468,15 @@ def question_xml(q: MoodleQuestion) -> str:
     tail = [f"  <defaultgrade>{_points(q.points)}</defaultgrade>", "  <penalty>0.3333333</penalty>",
             "  <hidden>0</hidden>", f"  <idnumber>{cdata(q.idnumber)}</idnumber>"]
     if q.cloze:
+        # outside the fields a "{" is an entity, so no spec text can open a field of its own
         if q.shape:  # one line per layer: H × W × D
             rows: dict[str, list[Field]] = {}
             for f in q.fields:
                 rows.setdefault(f.label, []).append(f)
-            lines = [f"{label}: " + " × ".join(cloze_field(x) for x in row) for label, row in rows.items()]
+            lines = [f"{_brace(label)}: " + " × ".join(cloze_field(x) for x in row) for label, row in rows.items()]
         else:
-            lines = [f"{f.label} {cloze_field(f)}" for f in q.fields]
-        body = q.text + "<p>" + "<br>\n".join(lines) + "</p>"
+            lines = [f"{_brace(f.label)} {cloze_field(f)}" for f in q.fields]
+        body = _brace(q.text) + "<p>" + "<br>\n".join(lines) + "</p>"
         return "\n".join([
             '<question type="cloze">', *head,
             f'  <questiontext format="html"><text>{cdata(body)}</text></questiontext>',
