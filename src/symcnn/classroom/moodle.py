@@ -60,6 +60,7 @@ FRACTIONS = ("100", "90", "83.33333", "80", "75", "70", "66.66667", "60", "50", 
 # a cloze field's %…% fraction: older Moodle reads only whole percentages there
 WHOLE_FRACTIONS = tuple(f for f in FRACTIONS if "." not in f)
 DEFAULT_CARRIED_CREDIT = Fraction(1, 2)
+MAX_SENTENCES = 3  # mistakes named in one answer's feedback when several give its value
 EPSILON = Decimal("1e-14")  # 10^-precision, PHP's default precision 14
 
 
@@ -376,17 +377,26 @@ def build_question(solution: Solution, q: Question, lang: str, credit: Fraction,
         choices = [Choice(right, "100", _h(text(lang, "moodle.right")))]
         kept = [right]
 
+        said: dict[Decimal, list[str]] = {}  # a kept mistake's value → every sentence that gives it
         for explanation, value in mistakes:
             v = _decimal(_at(value, slot.pick), a.decimals)
-            if v is None or not _free(v, kept, tol):
+            if v is None:
                 continue
-            insort(kept, v)
             sentence = _h(explanation_text(explanation, lang))
+            if v in said:  # a coincidence: one answer, each mistake that gives it named
+                if sentence not in said[v] and len(said[v]) < MAX_SENTENCES:
+                    said[v].append(sentence)
+                continue
+            if _free(v, kept, tol):
+                insort(kept, v)
+                said[v] = [sentence]
+        for v, sentences in said.items():
+            words = _h(text(lang, "verify.or")).join(sentences)
             hit = _near(v, by_value, tol)
             if hit is not None:
-                choices.append(Choice(v, fraction, f"{sentence}<br>{_carried_html(hit, lang)}"))
+                choices.append(Choice(v, fraction, f"{words}<br>{_carried_html(hit, lang)}"))
             else:
-                choices.append(Choice(v, "0", sentence))
+                choices.append(Choice(v, "0", words))
         for ans, cv in carried_at:
             if _free(cv, kept, tol):
                 insort(kept, cv)
