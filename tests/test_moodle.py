@@ -266,3 +266,13 @@ def test_spec_text_cannot_open_a_cloze_field(tmp_path):
     q = next(q for q in questions(export(tmp_path, str(spec), "--lang", "en")) if q.findtext("name/text") == "2a")
     assert len(cloze_fields(q.findtext("questiontext/text"))) == 3 * 4
     assert "Shapes &#123;1:NUMERICAL:=5:0#x} please" in q.findtext("questiontext/text")
+
+
+def test_coinciding_mistakes_share_one_answer(seed_quiz):
+    """Two mistakes giving one value (1 transform with the originals, 2 without) make one answer naming both."""
+    d = load_exam().dataset
+    q = next(q for q in questions(seed_quiz) if q.findtext("name/text") == "1b")
+    two_per_crop = d.images * d.crops_per_image * 2
+    found = [a for a in q.findall("answer") if a.findtext("text") == str(two_per_crop)]
+    assert len(found) == 1
+    assert found[0].findtext("feedback/text").count(" — or: ") >= 1
