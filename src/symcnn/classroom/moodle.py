@@ -357,10 +357,14 @@ def build_question(solution: Solution, q: Question, lang: str, credit: Fraction,
                    singles: dict[str, list[tuple[Explanation, Any]]]) -> MoodleQuestion:
     """One exam question as a Moodle question (``singles``: every question's single mistakes, filled in)."""
     a = solution.answer(q.id)
-    singles.setdefault(q.id, single_mistakes(solution, q.id))
+    from ..verify.mistakes import prepared
+
+    modelled = q.id in prepared(solution)[0].views  # a kind the mistake graph does not model: right answer and *
+    singles.setdefault(q.id, single_mistakes(solution, q.id) if modelled else [])
     mistakes: list[tuple[Explanation, Any]] = list(singles[q.id])
-    mistakes += distinct_mistakes(solution, q.id) + _alternatives(solution, q.id)
-    carried = _carried(solution, q.id, singles)
+    if modelled:
+        mistakes += distinct_mistakes(solution, q.id) + _alternatives(solution, q.id)
+    carried = _carried(solution, q.id, singles) if modelled else []
     tol = tolerance_of(a)
     slots = _slots(solution, q, a, lang)
     shape = bool(slots[0].label) and isinstance(a.value[0], tuple)
