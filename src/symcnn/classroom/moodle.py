@@ -320,8 +320,10 @@ def _carried(solution: Solution, qid: str, singles: dict[str, list[tuple[Explana
     order = [x.id for x in solution.exam.questions]
     out = []
     for p in order[: order.index(qid)]:
+        if not singles.get(p):
+            continue
         right_p = d.right(p)
-        for _, w in singles.get(p, []):
+        for _, w in singles[p]:
             if w is None or w == right_p:
                 continue
             for m in d.carried(qid, view, (KeyClaim(p, None, w),)):
