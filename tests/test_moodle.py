@@ -176,6 +176,10 @@ def test_cloze_feedback_survives_moodle_parsing(seed_quiz):
     wrong = (h3 + 2 * (p - 1) - k) // s + 1  # pool2 padded by one less
     feedback = {Decimal(a): f for _, a, _, f in fields[pool2][:-1]}
     assert "pool2" in feedback[Decimal(wrong)]
+    # no raw } or ~ inside a feedback: even a reader that ends a field at its first } sees every answer
+    naive = re.findall(r"\{1:NUMERICAL:([^}]*)\}", q.findtext("questiontext/text"))
+    assert [[alt.partition("#")[0] for alt in field.split("~")] for field in naive] == \
+        [[("=" if f == "100" else f"%{f}%") + a + (f":{t}" if t else "") for f, a, t, _ in field] for field in fields]
 
 
 def test_variants_one_category_per_question(tmp_path):

@@ -444,9 +444,10 @@ def cdata(s: str) -> str:
 
 
 # One pass: Moodle's cloze parser ends a feedback at an unescaped ~ or }, then HTML-decodes it and
-# unescapes only \} and \#; so } and # are backslash-escaped, ~ / " \ written as entities (decoded
-# back by Moodle), and the HTML's own entities doubled so the decoding leaves them entities.
-CLOZE_ESCAPES = {"}": "\\}", "#": "\\#", "~": "&#126;", "/": "&#47;", '"': "&quot;", "\\": "&#92;",
+# unescapes only \} and \#. So } ~ / " \ are written as numeric entities (decoded back by Moodle;
+# no raw } is left before the field's own, so a reader that ends a field at the first } works too),
+# # as \#, and the HTML's own entities doubled so the decoding leaves them entities.
+CLOZE_ESCAPES = {"}": "&#125;", "#": "\\#", "~": "&#126;", "/": "&#47;", '"': "&quot;", "\\": "&#92;",
                  "&": "&amp;"}
 
 
@@ -454,7 +455,7 @@ def cloze_escape(feedback_html: str) -> str:
     r"""A feedback (HTML) safe inside a cloze field.
 
     >>> cloze_escape(r"\(\frac{a}{b}\) ~ #1 / \"x\"")
-    '&#92;(&#92;frac{a\\}{b\\}&#92;) &#126; \\#1 &#47; &#92;&quot;x&#92;&quot;'
+    '&#92;(&#92;frac{a&#125;{b&#125;&#92;) &#126; \\#1 &#47; &#92;&quot;x&#92;&quot;'
     """
     return "".join(CLOZE_ESCAPES.get(c, c) for c in feedback_html)
 
