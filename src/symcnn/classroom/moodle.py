@@ -52,7 +52,7 @@ from ..verify.diagnose import KeyClaim, components, diagnoser
 from ..verify.mistakes import Diagnosis, Explanation
 from ..verify.mistakes import single_mistakes as distinct_mistakes
 from .mistakes import single_mistakes
-from .papers import part_of, question_blanks, settings
+from .papers import question_blanks, settings
 
 # question_bank::fraction_options(): the only grades Moodle's import accepts
 FRACTIONS = ("100", "90", "83.33333", "80", "75", "70", "66.66667", "60", "50", "40", "33.33333", "30", "25",
@@ -186,6 +186,11 @@ def _h(s: str) -> str:
     return html.escape(s, quote=False)
 
 
+# the paper's two displayed formulas, for Moodle's MathJax filter
+SGD_TEX = r"\(w \leftarrow w - \eta\, \partial \mathcal{L} / \partial w,\ b \leftarrow b - \eta\, \partial \mathcal{L} / \partial b\)"
+SOFTMAX_TEX = r"\(p_c = \frac{e^{o_c}}{\sum_j e^{o_j}},\ \mathcal{L} = -\sum_c y_c \log p_c\)"
+
+
 def exam_data(solution: Solution, lang: str) -> str:
     """The data a student needs, as HTML: dataset, network, training, softmax, prediction."""
     sh = PlainSheet(solution, lang)
@@ -213,9 +218,8 @@ def exam_data(solution: Solution, lang: str) -> str:
                      rate=n(_rate(t.learning_rate))), backward, iterations,
                 text(lang, "paper.convention", description=convention(exam.convention).describe(lang))]
     logits = ", ".join(f"o_{c} = {n(_rate(v))}" for c, v in zip(s.classes, s.logits))
-    softmax = [text(lang, "paper.softmax_text", classes=", ".join(s.name(c) for c in s.classes)),
-               "p_c = e^{o_c} / Σ_j e^{o_j}, L = −Σ_c y_c log p_c.",
-               text(lang, "paper.logits", target=s.name(s.target), logits=logits)]
+    softmax = (_h(text(lang, "paper.softmax_text", classes=", ".join(s.name(c) for c in s.classes))) + " "
+               + SOFTMAX_TEX + " " + _h(text(lang, "paper.logits", target=s.name(s.target), logits=logits)))
     head = "".join(f"<th>{_h(text(lang, k))}</th>" for k in ("sheet.col_index", "sheet.col_layer", "sheet.col_kind",
                                                                "paper.col_settings"))
     return "".join([
@@ -223,8 +227,8 @@ def exam_data(solution: Solution, lang: str) -> str:
         f"<p>{_h(' '.join(data))}</p>",
         f"<p>{_h(text(lang, 'paper.network_text', height=n(h), width=n(w), channels=n(c), layers=n(len(exam.network.nodes))))}</p>",
         f"<table border=\"1\" cellpadding=\"3\"><tr>{head}</tr>{rows}</table>",
-        f"<p>{_h(' '.join(training))}</p>",
-        f"<p>{_h(' '.join(softmax))}</p>",
+        f"<p>{_h(training[0])} {SGD_TEX} {_h(' '.join(training[1:]))}</p>",
+        f"<p>{softmax}</p>",
         f"<p>{_h(text(lang, 'paper.prediction_text', bytes=n(exam.inference_bytes)))}</p></div>",
     ])
 
@@ -412,9 +416,8 @@ def build_question(solution: Solution, q: Question, lang: str, credit: Fraction,
     code = solution.exam.code
     name = f"{q.id} {code}" if code else q.id
     idnumber = f"{code or 'exam'}-{q.id}"[:100]  # unique within its category (one per question id)
-    part, label = part_of(q.id)
-    words = question_words(solution, q, a, lang)
-    body = f"{exam_data(solution, lang)}<p><b>{_h(label)})</b> {_h(words)}</p>"
+    words = question_words(solution, q, a, lang)  # the full id: a quiz shows questions one by one, not in parts
+    body = f"{exam_data(solution, lang)}<p><b>{_h(q.id)})</b> {_h(words)}</p>"
     return MoodleQuestion(q.id, name, idnumber, body, tuple(fields), q.points, shape)
 
 
