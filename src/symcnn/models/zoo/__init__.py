@@ -109,7 +109,7 @@ def expanded_size(items: Sequence[Any], blocks: Table, source: str, where: str, 
     total = 0
     for i, item in enumerate(items):
         count, shown = 1, ""
-        if isinstance(item, dict) and "block" in item:
+        if isinstance(item, dict) and isinstance(item.get("block"), str):  # another value: refused by _expand
             block = blocks.data.get(item["block"])
             layers = block.get("layers") if isinstance(block, dict) else None
             repeat = item.get("repeat", 1)
