@@ -23,6 +23,7 @@ from typing import Callable
 from symcnn.checked import MAX_ITEMS, MAX_LAYERS
 from symcnn.exam.spec import embedded_text
 from symcnn.verify import arith
+from symcnn.verify.diagnose import MAX_CLASSES as VERIFY_CLASSES
 from symcnn.verify.diagnose import MAX_LAYERS as VERIFY_LAYERS
 from symcnn.verify.keyfile import MAX_KEY_BYTES, MAX_NUMBERS, MAX_WORKING
 
@@ -71,6 +72,12 @@ def many_claims() -> str:
     return "[questions.1a]\nvalues = [" + ", ".join(str(51_200 + 7 * i + 1) for i in range(MAX_NUMBERS)) + "]\n"
 
 
+def vector_claims(n: int, alternatives: int = 8) -> str:
+    """Question 3d (δ per class) claimed wrong, ``alternatives`` ways, and every scalar answer wrong."""
+    rows = ", ".join("[" + ", ".join(f"0.{a + 1}" for _ in range(n)) + "]" for a in range(alternatives))
+    return f"[questions.3d]\nvalues = [{rows}]\n" + wrong_key()
+
+
 def padded(text: str, size: int) -> str:
     return text + "#" * (size - len(text.encode()) - 1) + "\n"
 
@@ -116,6 +123,11 @@ def cases() -> list[Case]:
              {"vdeep.toml": vdeep["vdeep.toml"], "k.toml": wrong_key}, ("verify", "k.toml", "--exam", "vdeep.toml"), 1),
         Case("key: verify a deeper exam", f"{VERIFY_LAYERS + 1} layers",
              {"v2.toml": lambda: chain(VERIFY_LAYERS + 1), "k.toml": wrong_key}, ("verify", "k.toml", "--exam", "v2.toml"), 2),
+        Case("key: verify a many-class exam", f"{VERIFY_CLASSES} classes, δ wrong 8 ways, every scalar wrong",
+             {"c.toml": lambda: classes(VERIFY_CLASSES), "k.toml": lambda: vector_claims(VERIFY_CLASSES)},
+             ("verify", "k.toml", "--exam", "c.toml"), 1),
+        Case("key: verify a many-class exam", f"{VERIFY_CLASSES + 1} classes",
+             {"c.toml": lambda: classes(VERIFY_CLASSES + 1), "k.toml": wrong_key}, ("verify", "k.toml", "--exam", "c.toml"), 2),
     ]
 
 

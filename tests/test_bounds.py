@@ -197,6 +197,25 @@ def test_verify_refuses_an_exam_too_deep_to_diagnose(tmp_path, capsys):
                    f"at most {VERIFY_LAYERS} layers")
 
 
+def test_verify_refuses_an_exam_with_too_many_classes_to_diagnose(tmp_path, capsys):
+    from symcnn.exam.solve import solve
+    from symcnn.verify.diagnose import MAX_CLASSES, check_size
+
+    solution = solve(parse_exam(SEED, "seed.toml"))
+    check_size(solution, max_classes=2)  # HG, HT: at the limit
+    with pytest.raises(SpecError, match="seed.toml: softmax.classes has 2 classes; verify and grade explain mistakes"
+                                        " in exams of at most 1 classes"):
+        check_size(solution, max_classes=1)
+    n = MAX_CLASSES + 1
+    spec = SEED[:SEED.index("[softmax]")] + "[softmax]\nclasses = [" + ", ".join(f'"k{i}"' for i in range(n)) \
+        + "]\nlogits = [" + ", ".join(["1"] * n) + ']\ntarget = "k1"\n\n' + SEED[SEED.index("[inference]"):].replace(
+            'output = "HT"', 'output = "k2"')
+    path, key = tmp_path / "classes.toml", tmp_path / "key.toml"
+    path.write_text(spec, encoding="utf-8")
+    key.write_text("[questions.1a]\nvalues = [7]\n", encoding="utf-8")
+    one_line_error(capsys, ["verify", str(key), "--exam", str(path)], f"has {n} classes", f"at most {MAX_CLASSES} classes")
+
+
 def test_pairs_over_the_budget_are_not_searched_and_the_review_says_so(monkeypatch):
     from symcnn.exam.solve import solve
     from symcnn.verify import diagnose

@@ -44,6 +44,7 @@ MAX_SIZE = 2  # mistakes per explanation (a slip of the pen counts as one)
 MAX_EXPLANATIONS = 4  # equally small explanations reported
 MAX_CARRIED = 64  # combinations of the key's earlier values tried
 MAX_LAYERS = 200  # layers of an exam whose keys are diagnosed (check_size)
+MAX_CLASSES = 64  # softmax classes of such an exam: a wrong class is tried for each class (quadratic)
 PAIR_BUDGET = 4_000_000
 """Formula evaluations one diagnoser may spend on pairs of mistakes (about 10 s). The pairs of a
 question are counted before they are re-derived (singles² × cone: cubic in the layers); a
@@ -495,17 +496,23 @@ class _First:
 # --------------------------------------------------------------------------- the diagnoser
 
 
-def check_size(solution: Solution, max_layers: int = MAX_LAYERS) -> None:
-    """Refuse, before the graph is built, an exam too deep to diagnose in bounded time.
+def check_size(solution: Solution, max_layers: int = MAX_LAYERS, max_classes: int = MAX_CLASSES) -> None:
+    """Refuse, before the graph is built, an exam too large to diagnose in bounded time.
 
     Every single mistake re-derives the layers after it, so the work grows with the square
-    of the layers (3 s at 100 layers, 11 s at 300, 100 s and 4.5 GB at 1,000 on main).
+    of the layers (3 s at 100 layers, 11 s at 300, 100 s and 4.5 GB at 1,000), and with the
+    square of the softmax classes (each class's δ may use any other class: 8 s at 100
+    classes, 32 s at 200).
     """
     exam = solution.exam
     n = len(exam.network.nodes)
     if n > max_layers:
         raise SpecError(f"{exam.source}: network.layers has {n} layers; verify and grade explain mistakes"
                         f" in networks of at most {max_layers} layers")
+    k = len(exam.softmax.classes)
+    if k > max_classes:
+        raise SpecError(f"{exam.source}: softmax.classes has {k} classes; verify and grade explain mistakes"
+                        f" in exams of at most {max_classes} classes")
 
 
 class Diagnoser:
