@@ -25,12 +25,13 @@ from symcnn.exam.spec import embedded_text
 from symcnn.verify import arith
 from symcnn.verify.diagnose import MAX_CLASSES as VERIFY_CLASSES
 from symcnn.verify.diagnose import MAX_LAYERS as VERIFY_LAYERS
-from symcnn.verify.keyfile import MAX_KEY_BYTES, MAX_NUMBERS, MAX_WORKING
+from symcnn.verify.keyfile import MAX_KEY_BYTES, MAX_NUMBERS, MAX_VALUES, MAX_WORKING
 
 SEED = embedded_text()
 HEAD = SEED.split("[[network.layers]]")[0]
 TAIL = SEED[SEED.index("[training]"):]
 BUDGET_S, BUDGET_MB = 30.0, 2048
+CLAIM_DEPTH = min(VERIFY_LAYERS, MAX_NUMBERS // (3 * MAX_VALUES))  # 2a's shapes: as many as the numbers allow
 
 
 def chain(depth: int) -> str:
@@ -67,9 +68,16 @@ def wrong_key() -> str:
     return "".join(out)
 
 
-def many_claims() -> str:
-    """MAX_NUMBERS distinct wrong claims of question 1a (each diagnosed)."""
-    return "[questions.1a]\nvalues = [" + ", ".join(str(51_200 + 7 * i + 1) for i in range(MAX_NUMBERS)) + "]\n"
+def shapes_exam(depth: int) -> str:
+    """A chain of ``depth`` layers whose question 2a asks every layer's shape."""
+    listed = ", ".join(str(i) for i in range(1, depth + 1))
+    return chain(depth).replace("layers = [1, 2, 3, 4]", f"layers = [{listed}]")
+
+
+def many_claims(depth: int) -> str:
+    """Question 2a claimed wrong MAX_VALUES ways (depth shapes of 3 numbers each), every scalar wrong."""
+    rows = ", ".join("[" + ", ".join(f"[{a + 1}, {a + 1}, {a + 1}]" for _ in range(depth)) + "]" for a in range(MAX_VALUES))
+    return f"[questions.2a]\nvalues = [{rows}]\n" + wrong_key()
 
 
 def vector_claims(n: int, alternatives: int = 8) -> str:
@@ -113,7 +121,9 @@ def cases() -> list[Case]:
              {"bomb.toml": lambda: blocks(1000, MAX_LAYERS)}, ("report", "bomb.toml"), 2),
         Case("key: verify", f"{MAX_WORKING} wrong lines of {arith.MAX_LITERALS} numbers",
              {"k.toml": wrong_key}, ("verify", "k.toml"), 1),
-        Case("key: verify", f"{MAX_NUMBERS:,} wrong claims", {"c.toml": many_claims}, ("verify", "c.toml"), 1),
+        Case("key: verify", f"{MAX_VALUES} × {CLAIM_DEPTH} shapes: {MAX_VALUES * CLAIM_DEPTH * 3:,} of {MAX_NUMBERS:,} numbers,"
+             f" every scalar wrong", {"e.toml": lambda: shapes_exam(CLAIM_DEPTH), "c.toml": lambda: many_claims(CLAIM_DEPTH)},
+             ("verify", "c.toml", "--exam", "e.toml"), 1),
         Case("key: verify", f"{MAX_KEY_BYTES // 2**20} MiB key", {"p.toml": lambda: padded(wrong_key(), MAX_KEY_BYTES)},
              ("verify", "p.toml"), 1),
         Case("key: a number of 10^6 digits", "working line ≤ 500 characters",

@@ -23,7 +23,7 @@ from symcnn.exam.spec import embedded_text, parse_exam
 from symcnn.models.zoo import expanded_size, parse_model
 from symcnn.verify import arith
 from symcnn.verify.arith import ArithError, check_line
-from symcnn.verify.keyfile import MAX_KEY_BYTES, MAX_NUMBERS, MAX_WORKING, count_work, parse_key
+from symcnn.verify.keyfile import MAX_KEY_BYTES, MAX_NUMBERS, MAX_VALUES, MAX_WORKING, count_work, parse_key
 
 SEED = embedded_text()
 
@@ -163,7 +163,8 @@ def test_key_limits_through_the_command(tmp_path, capsys):
                     + "]\n", encoding="utf-8")
     one_line_error(capsys, ["verify", str(over)], f"{MAX_WORKING + 1} working lines; a key may have at most {MAX_WORKING}")
     many = tmp_path / "many.toml"
-    many.write_text("[questions.1a]\nvalues = [" + ", ".join(["1"] * (MAX_NUMBERS + 1)) + "]\n", encoding="utf-8")
+    many.write_text("".join(f"[questions.q{i}]\nvalues = [[{', '.join(['1'] * 64)}]]\n" for i in range(MAX_NUMBERS // 64 + 1)),
+                    encoding="utf-8")
     one_line_error(capsys, ["verify", str(many)], f"more than {MAX_NUMBERS} numbers")
     big = tmp_path / "big.toml"
     big.write_bytes(b"# pad\n" * (MAX_KEY_BYTES // 6 + 1))
@@ -175,8 +176,11 @@ def test_key_limits_through_the_command(tmp_path, capsys):
     from symcnn.verify.keyfile import load_key
 
     assert len(load_key(under).entries["1a"].working) == MAX_WORKING
-    assert len(parse_key("[questions.1a]\nvalues = [" + ", ".join(["1"] * MAX_NUMBERS) + "]\n", "k").entries["1a"].claims) \
-        == MAX_NUMBERS
+    eight = "values = [" + ", ".join(["1"] * MAX_VALUES) + "]\n"  # MAX_VALUES claims per question, MAX_NUMBERS in all
+    key = parse_key("".join(f"[questions.q{i}]\n{eight}" for i in range(MAX_NUMBERS // MAX_VALUES)), "k")
+    assert sum(len(e.claims) for e in key.entries.values()) == MAX_NUMBERS
+    with pytest.raises(KeyFileError, match=f"k: questions.1a.values must list at most {MAX_VALUES} claimed values"):
+        parse_key("[questions.1a]\nvalues = [" + ", ".join(["1"] * (MAX_VALUES + 1)) + "]\n", "k")
 
 
 def test_verify_refuses_an_exam_too_deep_to_diagnose(tmp_path, capsys):

@@ -44,7 +44,7 @@ MAX_SIZE = 2  # mistakes per explanation (a slip of the pen counts as one)
 MAX_EXPLANATIONS = 4  # equally small explanations reported
 MAX_CARRIED = 64  # combinations of the key's earlier values tried
 MAX_LAYERS = 200  # layers of an exam whose keys are diagnosed (check_size)
-MAX_CLASSES = 64  # softmax classes of such an exam: a wrong class is tried for each class (quadratic)
+MAX_CLASSES = 32  # softmax classes of such an exam: a wrong class is tried for each class (quadratic)
 PAIR_BUDGET = 4_000_000
 """Formula evaluations one diagnoser may spend on pairs of mistakes (about 10 s). The pairs of a
 question are counted before they are re-derived (singles² × cone: cubic in the layers); a

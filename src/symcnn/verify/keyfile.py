@@ -34,6 +34,7 @@ MAX_CLAIM_DECIMALS = 30
 MAX_KEY_BYTES = 2**20  # a key file (the seed key is 2 kB)
 MAX_WORKING = 100  # working lines in one key: each is parsed and, if wrong, re-derived number by number
 MAX_NUMBERS = 4096  # claimed numbers in one key, every list flattened (each wrong one is diagnosed)
+MAX_VALUES = 8  # claimed values of one question (each is searched on its own)
 Claim = Any  # int | Decimal | tuple of claims
 
 
@@ -130,6 +131,8 @@ def _entry(t: _KeyTable, qid: str) -> KeyEntry:
         raw = t.raw("values")
         if not isinstance(raw, list):
             t.fail(t.path("values"), "must be a list of claimed values", raw)
+        if len(raw) > MAX_VALUES:
+            t.fail(t.path("values"), f"must list at most {MAX_VALUES} claimed values", f"{len(raw)} values")
         claims = tuple(claim(v, f"{t.path('values')}[{i}]", t) for i, v in enumerate(raw))
         written = tuple(raw)
     elif "value" in t.data:
