@@ -190,7 +190,7 @@ def test_verify_refuses_an_exam_too_deep_to_diagnose(tmp_path, capsys):
 
     solution = solve(parse_exam(SEED, "seed.toml"))
     check_size(solution, max_layers=6)  # the seed exam has 6 layers: at the limit
-    with pytest.raises(SpecError, match="seed.toml: network.layers has 6 layers; verify and grade explain mistakes in"
+    with pytest.raises(SpecError, match="seed.toml: network.layers has 6 layers; verify, grade and export explain mistakes in"
                                         " networks of at most 5 layers"):
         check_size(solution, max_layers=5)
     head, rest = SEED.split("[[network.layers]]", 1)
@@ -207,7 +207,7 @@ def test_verify_refuses_an_exam_with_too_many_classes_to_diagnose(tmp_path, caps
 
     solution = solve(parse_exam(SEED, "seed.toml"))
     check_size(solution, max_classes=2)  # HG, HT: at the limit
-    with pytest.raises(SpecError, match="seed.toml: softmax.classes has 2 classes; verify and grade explain mistakes"
+    with pytest.raises(SpecError, match="seed.toml: softmax.classes has 2 classes; verify, grade and export explain mistakes"
                                         " in exams of at most 1 classes"):
         check_size(solution, max_classes=1)
     n = MAX_CLASSES + 1

@@ -507,11 +507,11 @@ def check_size(solution: Solution, max_layers: int = MAX_LAYERS, max_classes: in
     exam = solution.exam
     n = len(exam.network.nodes)
     if n > max_layers:
-        raise SpecError(f"{exam.source}: network.layers has {n} layers; verify and grade explain mistakes"
+        raise SpecError(f"{exam.source}: network.layers has {n} layers; verify, grade and export explain mistakes"
                         f" in networks of at most {max_layers} layers")
     k = len(exam.softmax.classes)
     if k > max_classes:
-        raise SpecError(f"{exam.source}: softmax.classes has {k} classes; verify and grade explain mistakes"
+        raise SpecError(f"{exam.source}: softmax.classes has {k} classes; verify, grade and export explain mistakes"
                         f" in exams of at most {max_classes} classes")
 
 
