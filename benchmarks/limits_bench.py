@@ -69,9 +69,9 @@ def wrong_key() -> str:
 
 
 def shapes_exam(depth: int) -> str:
-    """A chain of ``depth`` layers whose question 2a asks every layer's shape."""
+    """A chain of ``depth`` convolutions (and the dense layer) whose question 2a asks every convolution's shape."""
     listed = ", ".join(str(i) for i in range(1, depth + 1))
-    return chain(depth).replace("layers = [1, 2, 3, 4]", f"layers = [{listed}]")
+    return chain(depth + 1).replace("layers = [1, 2, 3, 4]", f"layers = [{listed}]")
 
 
 def many_claims(depth: int) -> str:

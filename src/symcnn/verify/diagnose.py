@@ -46,6 +46,7 @@ MAX_CARRIED = 64  # combinations of the key's earlier values tried
 MAX_LAYERS = 200  # layers of an exam whose keys are diagnosed (check_size)
 MAX_CLASSES = 32  # softmax classes of such an exam: a wrong class is tried for each class (quadratic)
 PAIR_BUDGET = 4_000_000
+REAL_COST = 10  # a formula evaluated in 60-digit decimals (softmax: exp) costs about ten exact ones
 """Formula evaluations one diagnoser may spend on pairs of mistakes (about 10 s). The pairs of a
 question are counted before they are re-derived (singles² × cone: cubic in the layers); a
 question whose pairs would exceed what is left is explained by single mistakes only."""
@@ -391,7 +392,7 @@ class Pairs:
         for pos in reversed(range(len(order))):
             total += first[pos] + after
             after += cost[pos]
-        return total
+        return total * (1 if isinstance(self.table.base, int) else REAL_COST)
 
     def values(self) -> dict[Any, list[tuple[int, int]]]:
         out: dict[Any, list[tuple[int, int]]] = {}
