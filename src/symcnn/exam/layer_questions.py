@@ -26,6 +26,7 @@ paddings are square, so the height and the width have the same field.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Callable
 
 import sympy
@@ -210,17 +211,17 @@ def _rf_layer(ctx: Context, q: Question, i: int, lf: LayerFormulas, layer: Layer
     """The steps of one layer's field; returns the symbols that hold it (its input's when it passes it on)."""
     r_i, j_i, a_i = _rf_symbols(i)
 
-    def add(label: str, symbol: Any, formula: Any) -> None:
-        s = step(label, symbol, formula, values, layer=lf.name)
+    def add(label: str, symbol: Any, formula: Any, order: tuple[Any, ...] = ()) -> None:
+        s = replace(step(label, symbol, formula, values, layer=lf.name), order=order)
         values[symbol] = s.value
         steps.append(s)
 
     if isinstance(layer, (Conv2d, _Pool2d)):
         (r, j, a), sl = ins[0], lf.layer
         extent = sl.span() if isinstance(sl, Conv2d) else sl.kernel
-        add("step.rf", r_i, rules.rf_size(r, extent, j))
-        add("step.rf", j_i, rules.rf_jump(j, sl.stride))
-        add("step.rf", a_i, rules.rf_start(a, sl.padding, j))
+        add("step.rf", r_i, rules.rf_size(r, extent, j), (r, sl.kernel, j))  # as the rule writes it: r + (k − 1)·j
+        add("step.rf", j_i, rules.rf_jump(j, sl.stride), (j, sl.stride))
+        add("step.rf", a_i, rules.rf_start(a, sl.padding, j), (a, sl.padding, j))
         return r_i, j_i, a_i
     if layer.kind in PASS_THROUGH:
         return ins[0]
