@@ -130,3 +130,14 @@ def round_decimal(value: Any, decimals: int) -> Decimal:
     with localcontext() as ctx:  # enough digits for any (bounded) value: quantize never overflows
         ctx.prec = max(ctx.prec, d.adjusted() + decimals + 3)
         return d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def exact_decimal(value: Any) -> Decimal:
+    """An int, a Decimal or a Fraction as a Decimal (a fraction to 60 significant digits)."""
+    from decimal import localcontext
+
+    if isinstance(value, Fraction):
+        with localcontext() as ctx:
+            ctx.prec = 60
+            return Decimal(value.numerator) / Decimal(value.denominator)
+    return Decimal(value)

@@ -773,7 +773,7 @@ def single_mistakes(solution: Any, qid: str, component: str | None = None) -> li
     from each other's right answers. Unit scalings (the value in MB) are left out: they are a
     way of writing a value, not another value.
     """
-    from ..exam.steps import round_decimal
+    from ..exam.steps import exact_decimal, round_decimal
 
     graph, mistakes = prepared(solution)
     view = graph.views[qid]
@@ -802,7 +802,7 @@ def single_mistakes(solution: Any, qid: str, component: str | None = None) -> li
             entries.append((r, written(base * reading.arg)))
         elif reading.kind in ("round", "trunc") and not isinstance(base, tuple):
             mode = "ROUND_HALF_UP" if reading.kind == "round" else "ROUND_DOWN"
-            entries.append((r, Decimal(base).quantize(Decimal(1).scaleb(-reading.arg), mode)))
+            entries.append((r, exact_decimal(base).quantize(Decimal(1).scaleb(-reading.arg), mode)))
     seen: dict[Any, tuple[Explanation, Any]] = {}
     for m, v in sorted(entries, key=lambda e: e[0].rank):
         if v is not None and written(v) != right:  # another value at the question's precision
