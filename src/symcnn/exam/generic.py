@@ -24,7 +24,7 @@ import sympy
 from ..errors import SpecError
 from ..model.network import evaluate
 from . import Question
-from .kinds import UNITS
+from .units import UNITS
 from .questions import Context, shape_steps, step
 from .steps import Answer, Step, Vector, round_decimal
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from ..checked import check_int
+from .units import UNITS
 
 if TYPE_CHECKING:
     from . import Question
@@ -101,12 +102,6 @@ def _layers_option(t: Any, name: str) -> tuple[int | str, ...]:
     return refs
 
 
-UNITS: dict[str, tuple[int, int, bool]] = {
-    "KB": (10, 3, True), "MB": (10, 6, True), "GB": (10, 9, True),
-    "KiB": (2, 10, True), "MiB": (2, 20, True), "GiB": (2, 30, True),
-    "K": (10, 3, False), "M": (10, 6, False), "G": (10, 9, False),
-}
-"""Units an answer may be asked in: the divisor as base and power, and whether it is for bytes (else a count)."""
 
 
 def _unit_option(t: Any, name: str) -> str:

@@ -14,13 +14,16 @@ with blanks filled from the question's options and the exam's facts; a question'
 
 from __future__ import annotations
 
+from typing import Any
+
 from ...catalogue import text, unit_name
 from ...exam import Question
 from ...exam.kinds import QUESTION_KINDS, SIZE_OPTIONS
 from ...exam.steps import Answer
 from ...model.conventions import convention
 from .escape import Raw, escape
-from .sheet import Sheet
+
+Sheet = Any  # render.latex.sheet.Sheet (which imports this module when it writes a question)
 
 OWN_BLANKS = ("layers", "layer", "unit", "sum", "decimals")  # options with blanks of their own below
 
