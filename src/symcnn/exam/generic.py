@@ -24,9 +24,9 @@ import sympy
 from ..errors import SpecError
 from ..model.network import evaluate
 from . import Question
-from .units import UNITS
 from .questions import Context, shape_steps, step
 from .steps import Answer, Step, Vector, round_decimal
+from .units import UNITS
 
 DEFAULT_DECIMALS = 2
 

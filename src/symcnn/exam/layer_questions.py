@@ -217,7 +217,8 @@ def _rf_layer(ctx: Context, q: Question, i: int, lf: LayerFormulas, layer: Layer
         steps.append(s)
 
     if isinstance(layer, (Conv2d, _Pool2d)):
-        (r, j, a), sl = ins[0], lf.layer
+        (r, j, a) = ins[0]
+        sl: Any = lf.layer  # the same layer type, with symbols for its numbers
         extent = sl.span() if isinstance(sl, Conv2d) else sl.kernel
         add("step.rf", r_i, rules.rf_size(r, extent, j), (r, sl.kernel, j))  # as the rule writes it: r + (k − 1)·j
         add("step.rf", j_i, rules.rf_jump(j, sl.stride), (j, sl.stride))

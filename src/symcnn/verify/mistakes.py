@@ -408,7 +408,8 @@ def params_bias(ctx: Context) -> Iterator[Mistake]:
 
 
 UPDATE_LABELS = ("step.update", "step.update_unrounded")  # o' = o − η·δ, before or after rounding
-FACTOR_LABELS = ("step.crops", "step.samples", "step.dataset_bytes", "step.params", "step.cost", "step.numel",
+FACTOR_LABELS = ("step.crops", "step.samples", "step.dataset_bytes", "step.params", "step.weights", "step.cost",
+                 "step.numel",
                  "step.numel_input",
                  "step.batch", "step.run", "step.activation_bytes", "step.param_bytes", "step.tiled_cost")
 COVERED = {"B", "E", "b", "r"}  # leaves whose value 1 (or 0) another kind already tries
@@ -485,7 +486,7 @@ def wrong_source(ctx: Context) -> Iterator[Mistake]:
         if len(old) != len(new):
             continue
         edits: dict[int, IR] = {}
-        for n in ctx.nodes(("step.params", "step.cost", "network.shape", "step.shape"), lf.name):
+        for n in ctx.nodes(("step.params", "step.weights", "step.cost", "network.shape", "step.shape"), lf.name):
             assert n.ir is not None
             mapping = {}
             for a, b in zip(old, new):
