@@ -201,7 +201,7 @@ def test_example_sheet_and_paper(next_year):
     assert r"\frac{176{,}981{,}106}{10^{6}}" in sheet  # the exact value and the converted one
     assert "of the layers conv1, conv2, fc2 together" in sheet and "of the layers conv1, conv2, fc2 together" in \
         paper_tex(next_year, "en")
-    assert "của từng lớp conv1, pool2" in paper_tex(next_year, "vi")
+    assert "của từng lớp conv1, pool1, conv2, pool2" in paper_tex(next_year, "vi")
 
 
 def test_text_override_on_paper_and_sheet():
@@ -232,7 +232,7 @@ def test_planted_mistakes_are_diagnosed(next_year):
     # 1c: every bias left out of conv1 + conv2 + fc2: 2,352 + 19,200 + 8,192
     assert [x.code for x in d.explain("1c", 2352 + 19200 + 8192)[0]] == ["PARAMS_BIAS"]
     # 1a: pool2 padded 1: ⌊(57 + 2 − 2)/2⌋ + 1 = 29
-    assert d.explain("1a", ((124, 124, 16), (29, 29, 48)))[0][0].code == "POOL_PADDING"
+    assert d.explain("1a", ((124, 124, 16), (61, 61, 16), (57, 57, 48), (29, 29, 48)))[0][0].code == "POOL_PADDING"
     # 3c at 256 × 256: fc1's biases left out: 62·62·48·4096
     assert [x.code for x in d.explain("3c", 62 * 62 * 48 * 4096)[0]] == ["PARAMS_BIAS"]
     # 3a in M with pool2 padded 1: fc1 = 29·29·48·4096 + 4096; (2,368 + 19,248 + 165,351,424 + 8,194)/10^6 = 165.38
