@@ -237,6 +237,8 @@ def test_planted_mistakes_are_diagnosed(next_year):
     assert [x.code for x in d.explain("3c", 62 * 62 * 48 * 4096)[0]] == ["PARAMS_BIAS"]
     # 3a in M with pool2 padded 1: fc1 = 29·29·48·4096 + 4096; (2,368 + 19,248 + 165,351,424 + 8,194)/10^6 = 165.38
     assert d.explain("3a", Decimal("165.38"))[0][0].code == "POOL_PADDING"
+    # 3b asked in MiB, answered in MB: 710,156,240 / 10^6 = 710.16
+    assert [x.code for x in d.explain("3b", Decimal("710.16"))[0]] == ["UNIT_SCALE"]
     # 2d: pool2 padded 1: A = −1 − 1·2 = −3
     assert [x.code for x in d.explain("2d", (19, 4, -3))[0]] == ["POOL_PADDING"]
 

@@ -653,6 +653,7 @@ def rounding(ctx: Context) -> Iterator[Mistake]:
 
 
 UNITS = (("KB", 1000, 1), ("MB", 1000, 2), ("GB", 1000, 3), ("KiB", 1024, 1), ("MiB", 1024, 2), ("GiB", 1024, 3))
+SCALED = tuple(u for u, _, _ in UNITS)  # an answer asked in one of these (exam/units.py) may be given in another
 FACTORS = ("B", "E", "c", "b", "T")  # what a key may multiply by where it does not belong
 
 
@@ -671,6 +672,14 @@ def readings(view: View, graph: Graph, base: int = 0) -> Iterator[Mistake]:
         for unit, base_, power in UNITS:
             yield Mistake("UNIT_SCALE", "UNIT_SCALE", {"unit": unit, "size": base_ ** power},
                           reading=Reading("scale", Fraction(base_ ** power)), rank=rank + 2)
+    if view.unit in SCALED and isinstance(view.target, int):  # asked in MB: given in MiB, KB … instead
+        from ..exam.units import UNITS as ASKED
+
+        b, p, _ = ASKED[view.unit]
+        for unit, base_, power in UNITS:
+            if unit != view.unit:
+                yield Mistake("UNIT_SCALE", "UNIT_SCALE", {"unit": unit, "size": base_ ** power},
+                              reading=Reading("scale", Fraction(base_ ** power, b ** p)), rank=rank + 2)
     if isinstance(view.target, int) and view.decimals is None:
         seen = graph.ancestors(view.target)
         for name in FACTORS:
