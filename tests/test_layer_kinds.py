@@ -125,6 +125,11 @@ def test_at_another_input_size():
     assert [str(s.symbol) for s in a.steps[:2]] == ["H_0", "W_0"]
     b = answer(q("network.shapes", layers=[4], height=64))  # 64 × 128: 60 × 124, 29 × 61, 25 × 57, 14 × 30
     assert b.value == ((14, 30, 48),)
+    from symcnn.verify.diagnose import diagnoser
+
+    s = solve(exam_with(q("network.shapes", layers=[4], height=64)))
+    # re-derived at 64 × 128, not at the exam's size: pool2 padded 1 gives ⌊(25 + 2 − 2)/2⌋ + 1 = 13, 29
+    assert diagnoser(s).explain("x", ((13, 29, 48),))[0][0].code == "POOL_PADDING"
     c = answer(q("training.forward", height=96, width=96))
     cost96 = 7 * 7 * 3 * 16 * 92 * 92 + 5 * 5 * 16 * 48 * 41 * 41 + 22 * 22 * 48 * 4096 + 4096 * 2
     assert c.value == cost96
