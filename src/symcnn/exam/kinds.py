@@ -4,6 +4,9 @@ The spec loader checks ``kind`` and its options against :data:`QUESTION_KINDS` w
 loading the solvers (they need sympy); :meth:`QuestionKind.solve` loads them on first use.
 A new kind is one entry here and one function ``(Context, Question) -> Answer`` in
 :mod:`symcnn.exam.questions`, or in another module of :mod:`symcnn.exam` named by ``module``.
+A kind whose answer depends on the input size is tagged ``sized=True`` and so takes
+``height``/``width``; every kind takes ``unit``/``decimals`` for an answer in bytes or a count
+(:mod:`symcnn.exam.generic` does both, for every kind, by the unit its answer is tagged with).
 
 >>> sorted(QUESTION_KINDS)[:3]
 ['dataset.bytes', 'dataset.crops', 'dataset.samples']
