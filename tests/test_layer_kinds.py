@@ -116,6 +116,10 @@ def test_units_exact_half_up():
     assert d.value == (Decimal("0.016"), Decimal("0.002"))
     e = answer(q("dataset.bytes", unit="GB", decimals=4))  # 12,582,912,000 B
     assert e.value == Decimal("12.5829")
+    # 4c in G: its readings too: 2 × 8 = 16 tiles × 275,500,544 = 4,408,008,704; resized: 275,500,544
+    f = answer(q("inference.cost", height=256, width=1024, unit="G", decimals=3))
+    assert f.value == round(Decimal(solve(load_exam()).answer("4c").value) / 10**9, 3)
+    assert [alt.value for alt in f.alternatives] == [Decimal("4.408"), Decimal("0.276")]
 
 
 def test_at_another_input_size():

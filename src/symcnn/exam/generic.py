@@ -91,8 +91,14 @@ def in_unit(ctx: Context, q: Question, answer: Answer, own_decimals: bool = Fals
         unrounded: Any = tuple(_decimal(x) for x in exact)
     else:
         value, unrounded = steps[0].value, _decimal(exact[0])
+    alternatives = []  # another reading (4c's tiles) is written in the same unit
+    for alt in answer.alternatives:
+        if not _is_count(alt.value) or isinstance(alt.value, tuple):
+            raise SpecError(f"{where}.unit: {q.kind} has no unit conversion for its other readings")
+        more = _converted(alt.steps[-1], unit, base, power, decimals, shown)
+        alternatives.append(replace(alt, value=more.value, steps=alt.steps + (more,)))
     return replace(answer, value=value, steps=answer.steps + steps, unit=shown, decimals=decimals, unrounded=unrounded,
-                   parts=())
+                   parts=(), alternatives=tuple(alternatives))
 
 
 def _converted(s: Step, unit: str, base: int, power: int, decimals: int, shown: str) -> Step:
