@@ -276,3 +276,25 @@ def test_variants_of_the_example():
             layer = node.layer
             r, j, a = r + (layer.kernel - 1) * j, j * layer.stride, a - layer.padding * j
         assert tuple(s.answer("2d").value) == (r, j, a)
+
+
+SIZED = [("network.shapes", {}), ("network.params", {}), ("training.forward", {}), ("training.batch", {}),
+         ("training.run", {}), ("memory.activations", {}), ("memory.total", {}),
+         ("layer.shape", {"layers": ["pool1", "fc1"]}), ("layer.params", {"layer": "fc1"}),
+         ("layer.weights", {"layers": ["conv2", "fc1"], "sum": True}), ("layer.cost", {"layers": [1, 5]}),
+         ("layer.values", {"layer": "pool2"})]
+
+
+@pytest.mark.parametrize("kind, options", SIZED)
+def test_height_width_is_the_exam_at_that_size(kind, options):
+    """Asked at 96 × 112, a question has the answer of the same exam whose input is 96 × 112 (its crop),
+    and the verifier's graph re-derives that value from the question's own sizes."""
+    from symcnn.verify.graph import build
+
+    text = embedded_text()
+    small = text.replace("crop_height = 128", "crop_height = 96").replace("crop_width = 128", "crop_width = 112")
+    other = parse_exam(small[: small.index("[[questions]]")] + q(kind, **options), "small.toml")
+    here = solve(exam_with(q(kind, height=96, width=112, **options)))
+    assert here.answers[0].value == solve(other).answers[0].value
+    g = build(here)
+    assert g.value(g.target("x")) == here.answers[0].value
