@@ -88,6 +88,7 @@ def test_seed_network_every_window_layer():
     ("vgg16", "features.15", 160),          # an activation: its conv's field
     ("resnet18", "layer2.1.relu2", 256),    # two residual adds, a strided 1×1 shortcut
     ("alexnet", "features.12", 480),        # 11×11 stride 4, ceil-free max pools
+    ("mobilenet_v2", "features.6.add", 256),  # depthwise 3×3 convolutions, inverted residuals
 ])
 def test_zoo_models(model, layer, n):
     network = load_target(model).network
