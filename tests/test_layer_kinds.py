@@ -298,3 +298,11 @@ def test_height_width_is_the_exam_at_that_size(kind, options):
     assert here.answers[0].value == solve(other).answers[0].value
     g = build(here)
     assert g.value(g.target("x")) == here.answers[0].value
+    # a mistake at that size is found there: pool2 padded 1, the exam at 96 × 112 re-solved with it
+    from symcnn.verify.diagnose import diagnoser
+
+    planted = small.replace("stride = 2\npadding = 2", "stride = 2\npadding = 1")
+    assert planted != small
+    wrong = solve(parse_exam(planted[: planted.index("[[questions]]")] + q(kind, **options), "p.toml")).answers[0].value
+    if wrong != here.answers[0].value:
+        assert "POOL_PADDING" in {x.code for e in diagnoser(here).explain("x", wrong) for x in e}

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal, localcontext
 from fractions import Fraction
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import sympy
 
@@ -31,8 +31,18 @@ from .units import UNITS
 DEFAULT_DECIMALS = 2
 
 
-def at_size(ctx: Context, q: Question, solver: Callable[[Context, Question], Answer]) -> Answer:
-    """The answer of ``q`` at its own input size (``height``, ``width``), or at the exam's."""
+SUPPORT = ("network.params", "training.forward", "training.batch", "memory.activations", "dataset.samples")
+"""Kinds whose totals other kinds read (memory.total reads P and M_act): at another size they are
+derived again there, so that every number an answer reads has its steps at that size."""
+
+
+def at_size(ctx: Context, q: Question, solver: Callable[[Context, Question], Answer],
+            kinds: Mapping[str, Any] | None = None) -> Answer:
+    """The answer of ``q`` at its own input size (``height``, ``width``), or at the exam's.
+
+    ``kinds`` (the table of question kinds) gives the :data:`SUPPORT` derivations of what the
+    answer reads but does not derive itself (a total of another question), at that size too.
+    """
     h0, w0, c0 = ctx.exam.network.input_shape
     height, width = int(q.options.get("height", h0)), int(q.options.get("width", w0))
     if (height, width) == (h0, w0):
@@ -47,7 +57,32 @@ def at_size(ctx: Context, q: Question, solver: Callable[[Context, Question], Ans
     given = (step("step.input_size", h_in, sympy.Integer(height), {}), step("step.input_size", w_in, sympy.Integer(width), {}))
     own = {s.symbol for s in answer.steps}
     sizes = tuple(s for s in shape_steps(resized) if s.symbol not in own)
-    return replace(answer, steps=given + sizes + answer.steps)
+    support = _support(resized, answer.steps, kinds or {}, own | {s.symbol for s in sizes})
+    return replace(answer, steps=given + sizes + support + answer.steps)
+
+
+def _support(ctx: Context, steps: tuple[Step, ...], kinds: Mapping[str, Any], defined: set[Any]) -> tuple[Step, ...]:
+    """The steps of the support kinds that define what ``steps`` read and nothing defines yet."""
+    network = set(ctx.values)
+    out: list[Step] = []
+    todo = list(steps)
+    while todo:
+        needed = {x for st in todo for x in st.values if x not in defined and x not in network}
+        todo = []
+        for kind in SUPPORT:
+            if not needed or kind not in kinds:
+                continue
+            try:
+                found = kinds[kind].solve(ctx, Question("+" + kind, kind)).steps
+            except SpecError:
+                continue
+            if found and found[-1].symbol in needed:
+                fresh = [st for st in found if st.symbol not in defined]
+                out += fresh
+                defined.update(st.symbol for st in fresh)
+                needed -= defined
+                todo += fresh
+    return tuple(out)
 
 
 def _is_count(value: Any) -> bool:

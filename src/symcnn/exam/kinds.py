@@ -57,7 +57,8 @@ class QuestionKind:
 
         solver = getattr(import_module(f"{__package__}.{self.module}"), self.solver)
         own = set(self.options)
-        answer: Answer = at_size(ctx, q, solver) if self.sized and not own & set(SIZE_OPTIONS) else solver(ctx, q)
+        answer: Answer = (at_size(ctx, q, solver, QUESTION_KINDS) if self.sized and not own & set(SIZE_OPTIONS)
+                          else solver(ctx, q))
         return in_unit(ctx, q, answer, "decimals" in own) if "unit" not in own else answer
 
 
