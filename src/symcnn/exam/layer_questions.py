@@ -33,7 +33,7 @@ import sympy
 
 from ..errors import SpecError
 from ..model import rules
-from ..model.layers import Add, Concat, Conv2d, Layer, _Pool2d, size
+from ..model.layers import Add, AvgPool2d, Concat, Conv2d, Layer, MaxPool2d, size
 from ..model.network import LayerFormulas
 from . import Exam, Question
 from .questions import Context, shape_steps, step, sym
@@ -216,7 +216,7 @@ def _rf_layer(ctx: Context, q: Question, i: int, lf: LayerFormulas, layer: Layer
         values[symbol] = s.value
         steps.append(s)
 
-    if isinstance(layer, (Conv2d, _Pool2d)):
+    if isinstance(layer, (Conv2d, MaxPool2d, AvgPool2d)):
         (r, j, a) = ins[0]
         sl: Any = lf.layer  # the same layer type, with symbols for its numbers
         extent = sl.span() if isinstance(sl, Conv2d) else sl.kernel
