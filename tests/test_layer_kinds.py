@@ -306,3 +306,15 @@ def test_height_width_is_the_exam_at_that_size(kind, options):
     wrong = solve(parse_exam(planted[: planted.index("[[questions]]")] + q(kind, **options), "p.toml")).answers[0].value
     if wrong != here.answers[0].value:
         assert "POOL_PADDING" in {x.code for e in diagnoser(here).explain("x", wrong) for x in e}
+
+
+def test_moodle_export_of_the_example(tmp_path):
+    """Every question of the example exports, its fields' right answers are `solve --json`'s."""
+    from test_moodle import check_quiz, export, questions, solve_json
+
+    root = export(tmp_path, str(EXAMPLE), "--lang", "en")
+    solved = solve_json(str(EXAMPLE))
+    assert [q.findtext("name/text") for q in questions(root)] == list(solved)
+    assert check_quiz(root, solved.get, "given an earlier wrong answer") > 13 * 3
+    kinds = {q.findtext("name/text"): q.get("type") for q in questions(root)}
+    assert kinds["2c"] == kinds["1e"] == kinds["1a"] == "cloze" and kinds["1b"] == kinds["3a"] == "numerical"
