@@ -12,6 +12,7 @@ A new kind is one entry here and one function ``(Context, Question) -> Answer`` 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from ..checked import check_int
@@ -53,6 +54,50 @@ def _str_option(t: Any, name: str) -> str:
     return t.str(name)
 
 
+def _choice(*choices: str) -> Callable[[Any, str], str]:
+    def read(t: Any, name: str) -> str:
+        return t.str(name, choices=choices)
+
+    return read
+
+
+def _bool_option(t: Any, name: str) -> bool:
+    return t.bool(name)
+
+
+def _bytes_option(t: Any, name: str) -> int:
+    return t.int(name, maximum=64)
+
+
+MAX_THROUGHPUT = 10**30  # operations per second: far beyond any machine
+
+
+def _throughput_option(t: Any, name: str) -> Fraction:
+    """A positive rate such as ``1.2e13``, read exactly (a Decimal from TOML, never a float)."""
+    from decimal import Decimal
+
+    raw = t.raw(name)
+    bad = isinstance(raw, bool) or not isinstance(raw, (int, Decimal)) or (
+        isinstance(raw, Decimal) and (not raw.is_finite() or len(raw.as_tuple().digits) > 30))
+    if bad or not 0 < raw <= MAX_THROUGHPUT:
+        t.fail(t.path(name), "must be a number of operations per second above 0 and at most 1e30 (e.g. 1.2e13)", raw)
+    return Fraction(raw)
+
+
+def _fraction_option(t: Any, name: str) -> Fraction:
+    value = t.number(name)
+    if not 0 < value <= 1:
+        t.fail(t.path(name), "must be a number above 0 and at most 1", t.data[name])
+    return value
+
+
+TRAINING_MEMORY = {"optimizer": _choice("sgd", "momentum", "adam"), "bytes_per_value": _bytes_option,
+                   "master_weights": _bool_option, "batch_size": _int_option}
+TRAINING_TIME = {"throughput": _throughput_option, "utilization": _fraction_option,
+                 "of": _choice("iteration", "epoch", "run"), "unit": _choice("s", "min", "h"),
+                 "decimals": _decimals_option}
+
+
 QUESTION_KINDS: dict[str, QuestionKind] = {
     "dataset.crops": QuestionKind("dataset_crops", {}),
     "dataset.samples": QuestionKind("dataset_samples", {}),
@@ -67,4 +112,10 @@ QUESTION_KINDS: dict[str, QuestionKind] = {
     "memory.activations": QuestionKind("memory_activations", {}),
     "memory.total": QuestionKind("memory_total", {}),
     "inference.cost": QuestionKind("inference_cost", {"height": _int_option, "width": _int_option}),
+    # training memory and time, the softmax and its loss (symcnn.exam.training_questions)
+    "training.memory": QuestionKind("training_memory", TRAINING_MEMORY, module="training_questions"),
+    "training.time": QuestionKind("training_time", TRAINING_TIME, module="training_questions"),
+    "softmax.probabilities": QuestionKind("softmax_probabilities", {"decimals": _decimals_option},
+                                          module="training_questions"),
+    "softmax.loss": QuestionKind("softmax_loss", {"decimals": _decimals_option}, module="training_questions"),
 }
