@@ -30,12 +30,22 @@ class QuestionKind:
     solver: str
     options: Mapping[str, Callable[[Any, str], Any]]
     module: str = "questions"
+    blanks: str | None = None  # a function of the module: (exam, question, lang, number) -> its text's blanks
 
     def solve(self, ctx: Context, q: Question) -> Answer:
         from importlib import import_module
 
         answer: Answer = getattr(import_module(f"{__package__}.{self.module}"), self.solver)(ctx, q)
         return answer
+
+    def text_blanks(self, exam: Any, q: Question, lang: str, number: Callable[[Any], str]) -> dict[str, str]:
+        """Blanks the kind's question text fills beyond its options (defaults, words for choices)."""
+        if self.blanks is None:
+            return {}
+        from importlib import import_module
+
+        found: dict[str, str] = getattr(import_module(f"{__package__}.{self.module}"), self.blanks)(exam, q, lang, number)
+        return found
 
 
 def _int_list(t: Any, name: str) -> tuple[int, ...]:
@@ -113,8 +123,9 @@ QUESTION_KINDS: dict[str, QuestionKind] = {
     "memory.total": QuestionKind("memory_total", {}),
     "inference.cost": QuestionKind("inference_cost", {"height": _int_option, "width": _int_option}),
     # training memory and time, the softmax and its loss (symcnn.exam.training_questions)
-    "training.memory": QuestionKind("training_memory", TRAINING_MEMORY, module="training_questions"),
-    "training.time": QuestionKind("training_time", TRAINING_TIME, module="training_questions"),
+    "training.memory": QuestionKind("training_memory", TRAINING_MEMORY, "training_questions",
+                                     "memory_blanks"),
+    "training.time": QuestionKind("training_time", TRAINING_TIME, "training_questions", "time_blanks"),
     "softmax.probabilities": QuestionKind("softmax_probabilities", {"decimals": _decimals_option},
                                           module="training_questions"),
     "softmax.loss": QuestionKind("softmax_loss", {"decimals": _decimals_option}, module="training_questions"),

@@ -149,7 +149,7 @@ def _order(key: Any) -> tuple[int, int]:
 
 # --------------------------------------------------------------------------- training.memory
 
-P, B, B_VAL, N_STATE, B_STATE, B_MASTER = (sym(n) for n in ("P", "B", "b", "n", "b_s", "b_m"))
+P, B, B_VAL, N_STATE, B_STATE, B_MASTER = (sym(n) for n in ("P", "B", "b", "n_opt", "b_s", "b_m"))
 M_W, M_MASTER, M_G, M_S, M_A, M_TRAIN, K, I_ALL = (sym(n) for n in (
     "M_w", "M_m", "M_g", "M_s", "M_a", "M_train", "K", "I"))
 
@@ -243,8 +243,8 @@ def training_time(ctx: Context, q: Question) -> Answer:
         converted = real(f"{symbol.name}_{unit}")
         formula = symbol / TIME_UNITS[unit]
         values = {symbol: steps[-1].value}
-        steps.append(Step("step.time_unit", converted, formula, values, round_decimal(_decimal(_exact(exact)), decimals),
-                          unit, {"unit": unit}))
+        steps.append(Step(f"step.time_{unit}", converted, formula, values,
+                          round_decimal(_decimal(_exact(exact)), decimals), unit))
     else:
         last = steps[-1]
         steps[-1] = Step(last.label, last.symbol, last.formula, last.values,
@@ -290,3 +290,25 @@ def softmax_loss(ctx: Context, q: Question) -> Answer:
     last = Step("step.loss", real("L"), -sympy.log(p_step.symbol), {p_step.symbol: p_step.value},
                 round_decimal(_decimal(loss), decimals), args={"cls": s.target, "name": s.name(s.target)})
     return Answer(q.id, q.kind, last.value, (p_step, last), decimals=decimals, unrounded=_decimal(loss))
+
+
+# --------------------------------------------------------------------------- question texts
+
+
+def memory_blanks(exam: Any, q: Question, lang: str, number: Any) -> dict[str, str]:
+    """The training.memory text's blanks, defaults included: the optimiser by name, the batch."""
+    from ..catalogue import text
+
+    return {"optimizer": text(lang, f"optimizer.{q.options.get('optimizer', 'sgd')}"),
+            "batch_size": number(int(q.options.get("batch_size", exam.training.batch_size)))}
+
+
+def time_blanks(exam: Any, q: Question, lang: str, number: Any) -> dict[str, str]:
+    """The training.time text's blanks: what is timed in words, the rate, the utilisation, the unit."""
+    from ..catalogue import text
+
+    throughput = q.options.get("throughput", Fraction(0))
+    return {"of": text(lang, f"span.{q.options.get('of', 'run')}"),
+            "throughput": number(_shown(throughput)) if throughput.denominator != 1 else number(int(throughput)),
+            "utilization": number(_shown(q.options.get("utilization", Fraction(1)))),
+            "unit": text(lang, f"unit.{q.options.get('unit', 's')}")}
