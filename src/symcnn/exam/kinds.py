@@ -108,6 +108,47 @@ TRAINING_TIME = {"throughput": _throughput_option, "utilization": _fraction_opti
                  "decimals": _decimals_option}
 
 
+MAX_CANDIDATES = 10**7  # values of the unknown solve.for may scan
+
+
+def _unknown_option(t: Any, name: str) -> str:
+    return t.str(name)
+
+
+def _quantity_option(t: Any, name: str) -> Any:
+    """Another kind and its options, as an inline table: ``quantity = { kind = "network.params" }``."""
+    from . import Question
+
+    inner = t.table(name)
+    kind = inner.str("kind", choices=tuple(k for k in QUESTION_KINDS if k != "solve.for"))
+    options = {n: read(inner, n) for n, read in QUESTION_KINDS[kind].options.items() if n in inner.data}
+    inner.done()
+    return Question("quantity", kind, options)
+
+
+def _equals_option(t: Any, name: str) -> Any:
+    """An integer, or a list of them (nested like the answer: a shape, a list of shapes)."""
+    def read(v: Any, where: str) -> Any:
+        if isinstance(v, list) and v and len(v) <= 1000:
+            return tuple(read(x, f"{where}[{i}]") for i, x in enumerate(v))
+        return check_int(v, where, t.source, minimum=0, maximum=2**256)
+
+    return read(t.raw(name), t.path(name))
+
+
+def _range_option(t: Any, name: str) -> tuple[int, int]:
+    low, high = t.list(name, lambda v, f: check_int(v, f, t.source, minimum=0), min_len=2, max_len=2)
+    if high < low:
+        t.fail(t.path(name), "must be [low, high] with low <= high", [low, high])
+    if high - low + 1 > MAX_CANDIDATES:
+        t.fail(t.path(name), f"holds {high - low + 1} candidates; solve.for scans at most {MAX_CANDIDATES}", [low, high])
+    return low, high
+
+
+SOLVE_FOR = {"unknown": _unknown_option, "quantity": _quantity_option, "equals": _equals_option,
+             "range": _range_option, "solutions": _choice("all", "smallest")}
+
+
 QUESTION_KINDS: dict[str, QuestionKind] = {
     "dataset.crops": QuestionKind("dataset_crops", {}),
     "dataset.samples": QuestionKind("dataset_samples", {}),
@@ -129,4 +170,6 @@ QUESTION_KINDS: dict[str, QuestionKind] = {
     "softmax.probabilities": QuestionKind("softmax_probabilities", {"decimals": _decimals_option},
                                           module="training_questions"),
     "softmax.loss": QuestionKind("softmax_loss", {"decimals": _decimals_option}, module="training_questions"),
+    # a question solved for an unknown field of the spec (symcnn.exam.solve_for)
+    "solve.for": QuestionKind("solve_for", SOLVE_FOR, "solve_for", "solve_for_blanks"),
 }
