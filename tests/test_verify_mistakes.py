@@ -267,7 +267,6 @@ def test_grading_api_caches_and_carries_earlier_answers(solution, exam):
 
 def test_every_kind_and_message_has_a_sentence_in_both_languages(exams, solution):
     from symcnn.catalogue import catalogue
-
     from symcnn.exam.spec import embedded_text
 
     keys, made = set(), set()

@@ -31,10 +31,10 @@ from ..model import rules
 from ..model.layers import size
 from . import Question
 from .questions import (
+    Context,
     _batch,
     _decimal,
     _exact,
-    Context,
     params_steps,
     real,
     samples_value,
@@ -127,7 +127,7 @@ def _kept(ctx: Context, q: Question) -> tuple[list[Step], list[Step]]:
             kept[("i", i)] = ("step.kept_indices", sym(f"I_{i}"), size(lf.symbols), {"layer": lf.name})
         if rule.mask:
             kept[("m", i)] = ("step.kept_mask", sym(f"D_{i}"), size(lf.symbols), {"layer": lf.name})
-        function = node.layer.function if kind == "activation" else getattr(node.layer, "activation", None)
+        function = getattr(node.layer, "function" if kind == "activation" else "activation", None)
         saves = ACTIVATION_KEEPS.get(function) if function else None
         if saves == "output":
             output(i)
@@ -136,10 +136,11 @@ def _kept(ctx: Context, q: Question) -> tuple[list[Step], list[Step]]:
                 output(s)
         elif saves == "input":  # a fused relu6 reads the layer's output before it: a tensor of its own
             kept[("z", i)] = ("step.kept_preactivation", sym(f"Z_{i}"), size(lf.symbols), {"layer": lf.name})
-    values, indices = [], []
-    for key, (label, symbol, formula, args) in sorted(kept.items(), key=lambda e: _order(e[0])):
-        s = step(label, symbol, formula, ctx.values, **args)
-        (indices if label == "step.kept_indices" else values).append(s)
+    values: list[Step] = []
+    indices: list[Step] = []
+    for _, (label, symbol, formula, args) in sorted(kept.items(), key=lambda e: _order(e[0])):
+        row = step(label, symbol, formula, ctx.values, **args)
+        (indices if label == "step.kept_indices" else values).append(row)
     return values, indices
 
 
