@@ -411,7 +411,24 @@ def _candidates(fl: Flow, unknown: frozenset[Any], low: int, high: int, equals: 
         yield from (int(v) for v in scan(fl, unknown, xs, equals))
 
 
+DEPTH = 20000  # Python frames the dataflow and the closed form may use (a few per layer)
+
+
 def solve_for(ctx: Context, q: Question) -> Answer:
+    import sys
+
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, DEPTH))
+    try:
+        return _solve_for(ctx, q)
+    except RecursionError:
+        raise _fail(ctx, q, "quantity", f"has a derivation too deep for solve.for ({len(ctx.formulas.layers)} layers)"
+                    ) from None
+    finally:
+        sys.setrecursionlimit(old)
+
+
+def _solve_for(ctx: Context, q: Question) -> Answer:
     p = problem(ctx, q)
     kind = QUESTION_KINDS[p.quantity.kind]
     try:
