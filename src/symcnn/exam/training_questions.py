@@ -187,7 +187,8 @@ def training_memory(ctx: Context, q: Question) -> Answer:
     total = step("step.train_memory", M_TRAIN,
                  rules.train_memory(M_W, M_MASTER if master else 0, M_G, M_S, M_A),
                  {s.symbol: s.value for s in (*parts, acts)}, "B")
-    return Answer(q.id, q.kind, total.value, (params, *parts, *steps, acts, total), unit="B")
+    return Answer(q.id, q.kind, total.value, (params, *parts, *steps, acts, total), unit="B",
+                  assumption="assume.autograd_keeps")
 
 
 # --------------------------------------------------------------------------- training.time
