@@ -106,6 +106,18 @@ def test_linear_quantities_are_solved_exactly_and_others_by_a_scan():
     assert scan.value == Solutions([]) and any(s.label == "step.solve_scan" for s in scan.steps)
 
 
+def test_the_unknown_may_be_an_option_of_the_quantity():
+    """"For which input height does predicting a 512-wide image cost F?": the unknown is the quantity's own height."""
+    quantity = {"kind": "inference.cost", "height": 256, "width": 512}
+    data = with_question(SEED, {"kind": "solve.for", "unknown": "questions[s].quantity.height", "quantity": quantity,
+                                "equals": 0, "range": [1, 2]})
+    equals = quantity_value(SEED, {**quantity, "height": 200})
+    want = [v for v in range(150, 260) if quantity_value(SEED, {**quantity, "height": v}) == equals]
+    data["questions"][0].update(equals=equals, range=[150, 259])
+    assert 200 in want
+    assert solve(exam_from_data(data, "own.toml")).answer("s").value == Solutions(want)
+
+
 def test_no_solution_is_none(capsys):
     import json
 

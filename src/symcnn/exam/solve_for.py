@@ -342,9 +342,14 @@ class Problem:
 
         try:
             exam = exam_from_data(assign(ctx.exam.data, self.steps, v), ctx.exam.source)
-            return QUESTION_KINDS[self.quantity.kind].solve(_context(exam), self.quantity)
+            return QUESTION_KINDS[self.quantity.kind].solve(_context(exam), self.quantity_in(exam))
         except SpecError:
             return None
+
+    def quantity_in(self, exam: Any) -> Question:
+        """The quantity as ``exam`` asks it (the unknown may be one of its own options: its ``height``)."""
+        mine = next((x for x in exam.questions if x.id == self.q.id), None)
+        return mine.options["quantity"] if mine is not None else self.quantity
 
 
 def problem(ctx: Context, q: Question) -> Problem:
@@ -376,8 +381,8 @@ def _unknown_leaves(ctx: Context, p: Problem, answer: Answer) -> tuple[Flow, fro
     v1, a1 = _neighbour(p, ctx)
     from .spec import exam_from_data
 
-    ctx1 = _context(exam_from_data(assign(ctx.exam.data, p.steps, v1), ctx.exam.source))
-    f0, f1 = flow(ctx, p.quantity, answer), flow(ctx1, p.quantity, a1)
+    exam1 = exam_from_data(assign(ctx.exam.data, p.steps, v1), ctx.exam.source)
+    f0, f1 = flow(ctx, p.quantity, answer), flow(_context(exam1), p.quantity_in(exam1), a1)
     if f0.shape() != f1.shape():
         raise _fail(ctx, p.q, "unknown", f"changes the form of the derivation of {p.quantity.kind}, not only its"
                     " numbers: it cannot be solved for")
