@@ -56,7 +56,7 @@ def step_value(answer, label):
 
 def saved_bytes(model, x):
     """Bytes of the activations autograd saves for backward (each storage once) by dtype, and the parameters."""
-    params = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    params = {p.untyped_storage().data_ptr() for p in [*model.parameters(), *model.buffers()]}  # the model's state
     seen: dict[int, tuple[int, torch.dtype]] = {}
 
     def pack(t):
@@ -103,14 +103,20 @@ def test_seed_network_keeps_what_autograd_saves():
     assert step_value(answer, "step.kept_bytes") == floats - padded + ints
 
 
-@pytest.mark.parametrize("name, size", [("alexnet", 63), ("vgg16", 32)])
+@pytest.mark.parametrize("name, size", [("alexnet", 63), ("vgg16", 32), ("resnet18", 32), ("mobilenet_v2", 32)])
 def test_zoo_models_keep_what_autograd_saves(exam, name, size):
     from test_zoo_torch import alexnet, vgg16
+    from torch_twins import MobileNetV2, ResNet18
 
     network = dataclasses.replace(load_model(name).network, input_shape=(size, size, 3))
     answer = ask(with_network(exam, network), "training.memory", batch_size=2)
-    floats, ints = saved_bytes(empty({"alexnet": alexnet, "vgg16": vgg16}[name]), torch.zeros(2, 3, size, size))
-    assert step_value(answer, "step.kept_values") * 4 * 2 == floats  # dropout's CPU mask is a float tensor
+    floats, ints = saved_bytes(empty({"alexnet": alexnet, "vgg16": vgg16, "resnet18": ResNet18,
+                                      "mobilenet_v2": MobileNetV2}[name]),
+                               torch.zeros(2, 3, size, size))
+    # per sample × 2, and batch normalisation's fp32 mean and inverse deviation once for the batch
+    stats = step_value(answer, "step.kept_stats_total")
+    assert step_value(answer, "step.kept_values") * 4 * 2 + stats * 4 == floats  # dropout's CPU mask: floats
+    assert (stats > 0) == (name in ("resnet18", "mobilenet_v2"))
     assert step_value(answer, "step.kept_index_total") * 8 * 2 == ints
     assert step_value(answer, "step.kept_bytes") == floats + ints
 
@@ -278,7 +284,7 @@ def test_paper_and_sheet_word_the_new_kinds(extended, lang, words):
     for w in words:
         assert w in paper
     sheet = sheet_tex(extended, lang)
-    assert words[0] in sheet and r"\mathrm{kept\_bytes}(c, k, b, i)" in sheet  # a step's wording; the rule listed
+    assert words[0] in sheet and r"\mathrm{kept\_bytes}(c, k, b, i, s)" in sheet  # a step's wording; the rule listed
 
 
 def test_json_and_variants(extended, tmp_path):

@@ -61,13 +61,15 @@ class Keeps:
     a pooling layer to route the gradient). ``indices``: one int64 index per output value
     (max pooling's argmax). ``mask``: one value per output value (dropout's mask; PyTorch's
     CPU dropout multiplies by a float mask, so it is stored like the values). ``alias``: the
-    output is a view of the input (flatten), the same tensor.
+    output is a view of the input (flatten), the same tensor. ``stats``: a mean and an inverse
+    deviation per channel, computed over the whole batch and kept in fp32 (batch normalisation).
     """
 
     input: bool = False
     indices: bool = False
     mask: bool = False
     alias: bool = False
+    stats: bool = False
 
 
 KEEPS: dict[str, Keeps] = {
@@ -82,9 +84,9 @@ KEEPS: dict[str, Keeps] = {
     "activation": Keeps(),  # by function: ACTIVATION_KEEPS
     "add": Keeps(),  # the gradient of a sum is passed on as is
     "concat": Keeps(),  # split back by sizes only
+    "batchnorm": Keeps(input=True, stats=True),  # its running statistics are buffers of the model, not kept
 }
-"""Per layer type, the tensors autograd saves. Batch normalisation is left out: its saved
-per-channel mean and inverse deviation are per batch, not per sample."""
+"""Per layer type, the tensors autograd saves for the backward pass."""
 
 ACTIVATION_KEEPS = {"relu": "output", "tanh": "output", "sigmoid": "output", "softmax": "output",
                     "relu6": "input"}
@@ -92,8 +94,9 @@ ACTIVATION_KEEPS = {"relu": "output", "tanh": "output", "sigmoid": "output", "so
 from the result), or its input (relu6 is PyTorch's hardtanh, which reads its input)."""
 
 
-def _kept(ctx: Context, q: Question) -> tuple[list[Step], list[Step]]:
-    """Steps for the values (floats) and the indices (int64) autograd keeps, per sample, once per tensor."""
+def _kept(ctx: Context, q: Question) -> tuple[list[Step], list[Step], list[Step]]:
+    """Steps for the values (floats) and indices (int64) autograd keeps per sample, once per tensor, and
+    the statistics it keeps per batch."""
     net = ctx.exam.network
     numbers = {lay.index: lay for lay in ctx.numbers.layers}
     formulas = ctx.formulas
@@ -127,6 +130,8 @@ def _kept(ctx: Context, q: Question) -> tuple[list[Step], list[Step]]:
             kept[("i", i)] = ("step.kept_indices", sym(f"I_{i}"), size(lf.symbols), {"layer": lf.name})
         if rule.mask:
             kept[("m", i)] = ("step.kept_mask", sym(f"D_{i}"), size(lf.symbols), {"layer": lf.name})
+        if rule.stats:
+            kept[("s", i)] = ("step.kept_stats", sym(f"S_{i}"), 2 * lf.symbols[-1], {"layer": lf.name})
         function = getattr(node.layer, "function" if kind == "activation" else "activation", None)
         saves = ACTIVATION_KEEPS.get(function) if function else None
         if saves == "output":
@@ -138,10 +143,11 @@ def _kept(ctx: Context, q: Question) -> tuple[list[Step], list[Step]]:
             kept[("z", i)] = ("step.kept_preactivation", sym(f"Z_{i}"), size(lf.symbols), {"layer": lf.name})
     values: list[Step] = []
     indices: list[Step] = []
+    stats: list[Step] = []
     for _, (label, symbol, formula, args) in sorted(kept.items(), key=lambda e: _order(e[0])):
         row = step(label, symbol, formula, ctx.values, **args)
-        (indices if label == "step.kept_indices" else values).append(row)
-    return values, indices
+        {"step.kept_indices": indices, "step.kept_stats": stats}.get(label, values).append(row)
+    return values, indices, stats
 
 
 def _order(key: Any) -> tuple[int, int]:
@@ -151,8 +157,8 @@ def _order(key: Any) -> tuple[int, int]:
 # --------------------------------------------------------------------------- training.memory
 
 P, B, B_VAL, N_STATE, B_STATE, B_MASTER = (sym(n) for n in ("P", "B", "b", "n_opt", "b_s", "b_m"))
-M_W, M_MASTER, M_G, M_S, M_A, M_TRAIN, K, I_ALL = (sym(n) for n in (
-    "M_w", "M_m", "M_g", "M_s", "M_a", "M_train", "K", "I"))
+M_W, M_MASTER, M_G, M_S, M_A, M_TRAIN, K, I_ALL, S_ALL = (sym(n) for n in (
+    "M_w", "M_m", "M_g", "M_s", "M_a", "M_train", "K", "I", "S"))
 
 
 def training_memory(ctx: Context, q: Question) -> Answer:
@@ -173,17 +179,18 @@ def training_memory(ctx: Context, q: Question) -> Answer:
     state = step("step.state_bytes", M_S, rules.state_bytes(N_STATE, P, B_STATE),
                  {N_STATE: OPTIMIZERS[optimizer], P: p, B_STATE: state_b}, "B", optimizer=optimizer)
     parts += [grads, state]
-    values, indices = _kept(ctx, q)
+    values, indices, stats = _kept(ctx, q)
     k = step("step.kept_values", K, sympy.Add(*(s.symbol for s in values)), {s.symbol: s.value for s in values})
     steps = [*values, k]
-    i_total: Any = 0
-    if indices:
-        i_step = step("step.kept_index_total", I_ALL, sympy.Add(*(s.symbol for s in indices)),
-                      {s.symbol: s.value for s in indices})
-        steps += [*indices, i_step]
-        i_total = I_ALL
-    acts = step("step.kept_bytes", M_A, rules.kept_bytes(B, K, B_VAL, i_total),
-                {B: batch, K: k.value, B_VAL: b, **({I_ALL: steps[-1].value} if indices else {})}, "B")
+    totals: dict[Any, Any] = {}
+    for rows, symbol, label in ((indices, I_ALL, "step.kept_index_total"), (stats, S_ALL, "step.kept_stats_total")):
+        if rows:
+            total_step = step(label, symbol, sympy.Add(*(s.symbol for s in rows)), {s.symbol: s.value for s in rows})
+            steps += [*rows, total_step]
+            totals[symbol] = total_step.value
+    acts = step("step.kept_bytes", M_A, rules.kept_bytes(B, K, B_VAL, I_ALL if I_ALL in totals else 0,
+                                                         S_ALL if S_ALL in totals else 0),
+                {B: batch, K: k.value, B_VAL: b, **totals}, "B")
     total = step("step.train_memory", M_TRAIN,
                  rules.train_memory(M_W, M_MASTER if master else 0, M_G, M_S, M_A),
                  {s.symbol: s.value for s in (*parts, acts)}, "B")

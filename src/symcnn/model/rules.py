@@ -125,9 +125,10 @@ def state_bytes(n, p, b):
     return n * p * b
 
 
-def kept_bytes(c, k, b, i):
-    """Bytes a batch of c samples keeps for the backward pass: k values of b bytes and i int64 indices each."""
-    return c * (k * b + 8 * i)
+def kept_bytes(c, k, b, i, s):
+    """Bytes a batch of c samples keeps for the backward pass: k values of b bytes and i int64 indices
+    each, and s fp32 statistics for the whole batch (batch normalisation's mean and inverse deviation)."""
+    return c * (k * b + 8 * i) + 4 * s
 
 
 def train_memory(w, m, g, s, a):
