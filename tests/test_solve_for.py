@@ -76,6 +76,8 @@ CASES = [  # (spec data, unknown, quantity, the value the unknown takes to give 
     (SEED, "network.layers[0].filters", {"kind": "training.batch"}, 20, (1, 40)),  # linear
     (SEED, "dataset.images", {"kind": "dataset.bytes"}, 150, (1, 400)),  # linear
     (SEED, "network.layers[4].units", {"kind": "memory.activations"}, 1000, (990, 1010)),  # linear
+    (SEED, "training.batch_size", {"kind": "training.memory", "optimizer": "adam"}, 32, (1, 80)),  # linear
+    (SEED, "network.layers[0].kernel", {"kind": "training.memory"}, 7, (1, 30)),
     (zoo_exam("alexnet", 95), "network.layers[2].stride", {"kind": "network.params"}, 2, (1, 12)),
     (zoo_exam("alexnet", 95), "network.input.height", {"kind": "memory.activations"}, 95, (63, 120)),
     (zoo_exam("vgg16", 32), "network.layers[0].padding", {"kind": "training.forward"}, 1, (0, 6)),
