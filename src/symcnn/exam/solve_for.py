@@ -364,7 +364,9 @@ def problem(ctx: Context, q: Question) -> Problem:
         raise _fail(ctx, q, "unknown", f"{e}") from None
     base = lookup(ctx.exam.data, steps)
     if isinstance(base, bool) or not isinstance(base, int):
-        raise _fail(ctx, q, "unknown", f"names {path}, which is not an integer field (got {base!r})")
+        from ..checked import _show
+
+        raise _fail(ctx, q, "unknown", f"names {path}, which is not an integer field (got {_show(base)})")
     low, high = o.get("range", (1, 4096))
     return Problem(q, quantity, steps, base, low, high, o["equals"])
 
