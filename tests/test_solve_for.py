@@ -190,3 +190,14 @@ def test_bad_options_are_one_line(tmp_path, capsys, question, words):
 
 def test_zoo_models_are_in_the_cases():
     assert {"alexnet", "vgg16"} <= set(MODELS)
+
+
+def test_moodle_cannot_grade_none_and_says_so_in_one_line(tmp_path, capsys):
+    spec = tmp_path / "none.toml"
+    spec.write_text(embedded_text() + '\n[[questions]]\nid = "6a"\nkind = "solve.for"\n'
+                    'unknown = "network.layers[0].padding"\nquantity = { kind = "network.params" }\nequals = 7\n',
+                    encoding="utf-8")
+    assert main(["export", "moodle", str(spec), "-o", str(tmp_path / "q.xml")]) == 2
+    err = capsys.readouterr().err
+    assert "question 6a: its answer is none" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "q.xml").exists()

@@ -316,3 +316,15 @@ def test_bad_options_are_one_line(tmp_path, capsys, question, words):
     assert main(["solve", str(spec)]) == 2
     err = capsys.readouterr().err
     assert words in err and len(err.strip().splitlines()) == 1 and "bad.toml" in err
+
+
+def test_moodle_export_takes_the_new_kinds(tmp_path, capsys):
+    from symcnn.cli import main
+
+    spec = tmp_path / "extended.toml"
+    spec.write_text(SPEC, encoding="utf-8")
+    out = tmp_path / "quiz.xml"
+    assert main(["export", "moodle", str(spec), "-o", str(out), "--lang", "en"]) == 0
+    xml = out.read_text(encoding="utf-8")
+    assert "p&lt;sub&gt;HG&lt;/sub&gt; =" in xml or "p<sub>HG</sub> =" in xml  # the probabilities, one field per class
+    assert xml.count("<question type=\"cloze\"") + xml.count("<question type=\"numerical\"") >= 17
