@@ -87,3 +87,4 @@ class Exam:
     source: str = "<embedded>"
     code: str | None = None  # a variant's code, printed on its paper and sheet
     variants: tuple[Vary, ...] = ()  # what ``symcnn variants`` may change; () = the default policy
+    data: Any = field(default=None, compare=False, repr=False)  # the spec's TOML data (solve.for re-reads it)

@@ -136,9 +136,10 @@ def components(solution: Solution) -> dict[str, tuple[str, ...]]:
                                                                 if s.label == last]
             if len(names) == len(a.value) and len(set(names)) == len(names) and all(names):
                 out[a.id] = tuple(names)
-        elif isinstance(a.value, tuple):
-            names = [s.args.get("cls", "") for s in a.steps if s.label == "step.delta"]
-            if len(names) == len(a.value):
+        elif isinstance(a.value, tuple) and a.steps:
+            last = a.steps[-1].label  # one step per class ends the answer: δ = p − y, or p = softmax(o)
+            names = [s.args.get("cls", "") for s in a.steps if s.label == last]
+            if len(names) == len(a.value) and all(names):
                 out[a.id] = tuple(names)
     return out
 

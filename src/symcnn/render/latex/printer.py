@@ -31,7 +31,7 @@ from typing import Any, Mapping, NamedTuple
 import sympy
 from sympy.printing.latex import LatexPrinter
 
-from ...exam.steps import Vector
+from ...exam.steps import Solutions, Vector
 from ...model.exact import expr as as_expr
 from ..numbers import NUMBER_FORMATS
 from ..printing import written_key
@@ -160,6 +160,10 @@ def value_latex(value: Any, lang: str) -> str:
     """
     if isinstance(value, Vector):  # numbers that are not a shape
         return r"\left(" + r";\; ".join(number_latex(v, lang) for v in value) + r"\right)"
+    if isinstance(value, Solutions):
+        from ...catalogue import text
+
+        return r",\; ".join(number_latex(v, lang) for v in value) or rf"\text{{{text(lang, 'solve_for.none')}}}"
     if isinstance(value, tuple):
         if value and all(isinstance(v, tuple) for v in value):
             return r";\; ".join(value_latex(v, lang) for v in value)

@@ -14,6 +14,7 @@ with blanks filled from the question's options and the exam's facts; a question'
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 from ...catalogue import text, unit_name
@@ -46,10 +47,12 @@ def question_blanks(sh: Sheet, q: Question, a: Answer) -> dict[str, object]:
         "decimals": sh.number(a.decimals) if a.decimals is not None else "",
         "bytes": sh.number(exam.inference_bytes),
     }
+    kind = QUESTION_KINDS[q.kind]
     for name, value in q.options.items():
-        if name not in OWN_BLANKS:
+        if name not in OWN_BLANKS or name in kind.options and name not in ("layer", "layers"):
             blanks[name] = ", ".join(map(str, value)) if isinstance(value, tuple) else (
-                sh.number(value) if isinstance(value, int) else str(value))
+                sh.number(value) if isinstance(value, (int, Fraction)) else str(value))
+    blanks.update(kind.text_blanks(exam, q, sh.lang, sh.number))
     if "layer" in q.options or ("layers" in q.options and q.kind.startswith("layer.")):
         from ...exam.layer_questions import layer_names, layer_positions
 
@@ -77,7 +80,7 @@ def question_text(sh: Sheet, q: Question, a: Answer, notes: bool = True) -> str:
         h, w, _ = sh.solution.exam.network.input_shape
         words += " " + sh.say("paper.at_size", height=sh.number(q.options.get("height", h)),
                               width=sh.number(q.options.get("width", w)))
-    if "unit" in q.options and a.unit:
+    if "unit" in q.options and a.unit and kind is not None and "unit" not in kind.options:
         words += " " + sh.say("paper.in_unit", unit=unit_name(sh.lang, a.unit))
     if a.assumption and notes:
         words += " " + sh.say("paper.assume", assumption=text(sh.lang, a.assumption))
