@@ -199,7 +199,7 @@ def read_responses(path: str | Path, qids: Sequence[str], map_path: str | Path |
         i = where[h]
         return row[i] if i < len(row) else ""
 
-    out = []
+    out: list[Response] = []
     for row in rows[1:]:
         if not any(c.strip() for c in row):
             continue

@@ -155,6 +155,10 @@ def single_exam(path: str | Path | None) -> Exams:
     return Exams(exam, {"": lambda: exam})
 
 
+def _loader(spec: Path) -> Callable[[], Exam]:
+    return lambda: parse_exam(read_text(spec, SpecError), str(spec))
+
+
 def variant_set(folder: str | Path) -> Exams:
     """A set written by ``symcnn variants``: ``DIR/<code>/exam.toml`` per code listed in ``DIR/index.csv``."""
     import csv
@@ -175,7 +179,7 @@ def variant_set(folder: str | Path) -> Exams:
         spec = root / code / "exam.toml"
         if not spec.is_file():
             raise SpecError(f"{index}: variant {code} has no {spec}")
-        loaders[code.upper()] = (lambda p=spec: parse_exam(read_text(p, SpecError), str(p)))
+        loaders[code.upper()] = _loader(spec)
     first = next(iter(loaders.values()))()
     return Exams(first, loaders)
 
@@ -237,13 +241,13 @@ def grade(responses: Responses, exams: Exams, credit: Fraction | None = None,
 def grade_one(r: Response, exams: Exams, questions: tuple[Question, ...], credit: Fraction, counts: bool) -> Graded:
     code = exams.code(r.variant)
     if code is None:
-        marks = tuple(Mark(q.id, "ungraded", Fraction(0), r.cells.get(q.id, ""), None) for q in questions)
-        return Graded(r, r.variant, False, marks, counts)
+        ungraded = tuple(Mark(q.id, "ungraded", Fraction(0), r.cells.get(q.id, ""), None) for q in questions)
+        return Graded(r, r.variant, False, ungraded, counts)
     solution, d = exams.solved(code)
     lang = solution.exam.language
     exam_points = {q.id: q.points for q in solution.exam.questions}
     earlier: dict[str, Any] = {}
-    marks = []
+    marks: list[Mark] = []
     for q in questions:
         answer = solution.answer(q.id)
         points = exam_points.get(q.id) or q.points
