@@ -163,7 +163,7 @@ def feedback_md(g: Graded, result: ClassResult, lang: str) -> str:
         lines += ["", f"_{_md(text(lang, 'grade.feedback.not_counting'))}_"]
     for q, m in zip(result.questions, g.marks):
         lines += ["", f"## {_md(text(lang, 'grade.question'))} {_md(q.id)}: {points_text(m.points, lang)} / "
-                      f"{points_text(_max(result, g, q.id), lang)}", ""]
+                      f"{points_text(m.out_of, lang)}", ""]
         typed = _code(m.typed) if m.typed.strip() else text(lang, "grade.feedback.blank")
         lines.append(f"- {text(lang, 'grade.feedback.typed')}: {typed}")
         lines.append(f"- {text(lang, 'grade.feedback.right')}: {_md(value_text(m.right, lang))}")
@@ -174,15 +174,6 @@ def feedback_md(g: Graded, result: ClassResult, lang: str) -> str:
         if why:
             lines.append(f"- {text(lang, 'grade.feedback.why')}: {_md(why)}")
     return "\n".join(lines) + "\n"
-
-
-def _max(result: ClassResult, g: Graded, qid: str) -> Fraction:
-    solution = result.solutions.get(g.variant)
-    if solution is not None:
-        for q in solution.exam.questions:
-            if q.id == qid and q.points is not None:
-                return q.points
-    return next(q.points for q in result.questions if q.id == qid)
 
 
 def feedback_tex(g: Graded, result: ClassResult, lang: str) -> str:
@@ -202,7 +193,7 @@ def feedback_tex(g: Graded, result: ClassResult, lang: str) -> str:
         body.append(r"\par\emph{" + escape(text(lang, "grade.feedback.not_counting")) + "}")
     for q, m in zip(result.questions, g.marks):
         body.append(rf"\subsection*{{{escape(text(lang, 'grade.question'))} {escape(q.id)}: "
-                    rf"{points_text(m.points, lang)} / {points_text(_max(result, g, q.id), lang)}}}")
+                    rf"{points_text(m.points, lang)} / {points_text(m.out_of, lang)}}}")
         body.append(r"\begin{itemize}")
         typed = (r"\texttt{" + escape(" ".join(m.typed.split())) + "}") if m.typed.strip() else \
             escape(text(lang, "grade.feedback.blank"))
@@ -336,7 +327,7 @@ def class_json(result: ClassResult, lang: str, stats: tuple[QuestionStats, ...] 
         "unknown_variants": [{"row": g.response.row, "variant": g.response.variant, "email": g.response.email}
                              for g in result.unknown],
     }
-    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    return json.dumps(data, ensure_ascii=False) + "\n"
 
 
 # --------------------------------------------------------------------------- the folder

@@ -19,8 +19,9 @@ that many students share is explained once.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
@@ -33,6 +34,7 @@ from ..verify.diagnose import Diagnoser, diagnoser, matches
 from ..verify.mistakes import Explanation
 from .cells import Cell, read_cell, structure_of
 from .forms import Response, Responses
+from .pool import default_workers, forked
 
 VERDICTS = ("correct", "wrong", "missing", "unreadable", "ungraded")
 DEFAULT_POINTS = Fraction(1)  # a question the spec gives no points
@@ -48,6 +50,7 @@ class Mark:
     points: Fraction
     typed: str  # the cell as typed
     right: Any  # the right value on the student's variant (None: ungraded)
+    out_of: Fraction = Fraction(0)  # the question's points on the student's variant
     value: Any = None  # the reading graded (None: blank, unreadable, ungraded)
     readings: tuple[Any, ...] = ()  # every reading of the cell (two when it is ambiguous)
     explanations: tuple[Explanation, ...] = ()  # best first; () when right, or nothing explains it
@@ -80,7 +83,7 @@ class Graded:
     marks: tuple[Mark, ...]
     counts: bool  # the last response from its email (every response without an email counts)
 
-    @property
+    @cached_property
     def total(self) -> Fraction | None:
         return sum((m.points for m in self.marks), Fraction(0)) if self.known else None
 
@@ -103,7 +106,6 @@ class ClassResult:
     responses: Responses
     graded: tuple[Graded, ...]
     variants: tuple[str, ...]  # the codes the set has ("" for a single exam)
-    solutions: Mapping[str, Solution] = field(default_factory=dict)  # the variants the class used
 
     @property
     def max_total(self) -> Fraction:
@@ -191,12 +193,12 @@ def judge(d: Diagnoser, qid: str, cell: Cell, points: Fraction, credit: Fraction
           decimals: int | None) -> Mark:
     right = d.right(qid)
     if cell.status == "blank":
-        return Mark(qid, "missing", Fraction(0), cell.text, right)
+        return Mark(qid, "missing", Fraction(0), cell.text, right, points)
     if cell.status == "unreadable":
-        return Mark(qid, "unreadable", Fraction(0), cell.text, right, why=cell.why, why_args=cell.why_args)
+        return Mark(qid, "unreadable", Fraction(0), cell.text, right, points, why=cell.why, why_args=cell.why_args)
     for v in cell.readings:
         if matches(v, right, decimals):
-            return Mark(qid, "correct", points, cell.text, right, v, cell.readings)
+            return Mark(qid, "correct", points, cell.text, right, points, v, cell.readings)
     best: tuple[Any, tuple[Explanation, ...]] | None = None
     for v in cell.readings:
         found = d.explain(qid, v, None, earlier)
@@ -207,16 +209,21 @@ def judge(d: Diagnoser, qid: str, cell: Cell, points: Fraction, credit: Fraction
     assert best is not None
     value, explanations = best
     carried = bool(explanations) and all(x.code == "CARRIED_OVER" for x in explanations[0])
-    return Mark(qid, "wrong", points * credit if carried else Fraction(0), cell.text, right, value, cell.readings,
-                explanations, carried)
+    return Mark(qid, "wrong", points * credit if carried else Fraction(0), cell.text, right, points, value,
+                cell.readings, explanations, carried)
 
 
 # --------------------------------------------------------------------------- the class
 
 
 def grade(responses: Responses, exams: Exams, credit: Fraction | None = None,
-          progress: Callable[[int], None] | None = None) -> ClassResult:
-    """Grade every response (in the file's order) against its variant."""
+          progress: Callable[[int], None] | None = None, workers: int | None = None) -> ClassResult:
+    """Grade every response (in the file's order) against its variant.
+
+    With a set of variants, each variant's responses are graded together, on up to
+    ``workers`` forked processes (default: one per core): a variant is solved once, in
+    the worker that grades it. The result is the same for any number of workers.
+    """
     base = exams.base
     credit = base.carried_credit if credit is None else credit
     questions = tuple(Question(q.id, q.points if q.points is not None else DEFAULT_POINTS, q.kind)
@@ -226,22 +233,44 @@ def grade(responses: Responses, exams: Exams, credit: Fraction | None = None,
         key = r.email.strip().casefold()
         if key and key != "anonymous":
             last[key] = r.row
-    graded = []
+    counts = [last.get(r.email.strip().casefold(), r.row) == r.row for r in responses.rows]
+    groups: dict[str | None, list[int]] = {}
     for i, r in enumerate(responses.rows):
-        key = r.email.strip().casefold()
-        counts = last.get(key, r.row) == r.row
-        graded.append(grade_one(r, exams, questions, credit, counts))
-        if progress is not None:
-            progress(i + 1)
-    used = {g.variant: exams.solved(g.variant)[0] for g in graded if g.known}
-    return ClassResult(base.title, base.language, questions, credit, responses, tuple(graded),
-                       tuple(exams.loaders), used)
+        groups.setdefault(exams.code(r.variant), []).append(i)
+    graded: list[Graded | None] = [None] * len(responses.rows)
+    done = 0
+    for i in groups.pop(None, []):
+        graded[i] = grade_one(responses.rows[i], exams, questions, credit, counts[i])
+        done += 1
+    if progress is not None:
+        progress(done)
+    n = default_workers() if workers is None else workers
+    state = (responses, exams, questions, credit, counts, groups)
+    codes = sorted(groups, key=lambda c: -len(groups[c]))  # the largest first: the workers finish together
+    with forked(_grade_variant, state, n if len(codes) > 1 and not exams.single else 1) as run:
+        step = max(1, n)
+        for k in range(0, len(codes), step):
+            for part in run(codes[k: k + step]):
+                for i, g in part:
+                    graded[i] = g
+                    done += 1
+            if progress is not None:
+                progress(done)
+    assert all(g is not None for g in graded)
+    return ClassResult(base.title, base.language, questions, credit, responses, tuple(g for g in graded if g),
+                       tuple(exams.loaders))
+
+
+def _grade_variant(state: tuple, code: str) -> list[tuple[int, Graded]]:
+    responses, exams, questions, credit, counts, groups = state
+    return [(i, grade_one(responses.rows[i], exams, questions, credit, counts[i])) for i in groups[code]]
 
 
 def grade_one(r: Response, exams: Exams, questions: tuple[Question, ...], credit: Fraction, counts: bool) -> Graded:
     code = exams.code(r.variant)
     if code is None:
-        ungraded = tuple(Mark(q.id, "ungraded", Fraction(0), r.cells.get(q.id, ""), None) for q in questions)
+        ungraded = tuple(Mark(q.id, "ungraded", Fraction(0), r.cells.get(q.id, ""), None, q.points)
+                         for q in questions)
         return Graded(r, r.variant, False, ungraded, counts)
     solution, d = exams.solved(code)
     lang = solution.exam.language
