@@ -362,3 +362,40 @@ def test_map_file_and_carried_credit(tmp_path, solution, capsys):
     assert main(["grade", str(path), "--map", str(mapping), "--out", str(tmp_path / "o3"),
                  "--carried-credit", "2"]) == 2
     assert "--carried-credit" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- a set symcnn variants wrote
+
+
+def test_grades_a_set_written_by_symcnn_variants(tmp_path, capsys):
+    """--variants DIR reads `symcnn variants --out DIR`: each row graded on its own variant's exam.toml.
+
+    Two variants; every student answers 1c with variant A's value: right on A, wrong on B (the
+    exams differ there), and 1a by hand from B's own spec (images × crops per image).
+    """
+    import tomllib
+
+    vdir = tmp_path / "v"
+    assert main(["variants", "--count", "2", "--seed", "5", "--out", str(vdir)]) == 0
+    with (vdir / "index.csv").open(encoding="utf-8") as f:
+        index = list(csv.DictReader(f))
+    a, b = index
+    spec_b = tomllib.loads((vdir / b["code"] / "exam.toml").read_text(encoding="utf-8"))
+    crops_b = spec_b["dataset"]["images"] * spec_b["dataset"]["crops_per_image"]
+    path = tmp_path / "r.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["Timestamp", "Email address", "Score", "Mã đề", "Câu 1a", "Câu 1c"])
+        w.writerow(["t", "a@x", "0 / 13", a["code"], "", a["1c"]])
+        w.writerow(["t", "b@x", "0 / 13", b["code"].lower(), str(crops_b), a["1c"]])
+    out = tmp_path / "out"
+    assert main(["grade", str(path), "--variants", str(vdir), "--out", str(out)]) == 0
+    capsys.readouterr()
+    with (out / "gradebook.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["1c_verdict"] for r in rows] == ["correct", "wrong" if a["1c"] != b["1c"] else "correct"]
+    assert [r["1a_verdict"] for r in rows] == ["missing", "correct"]
+    assert rows[1]["variant"] == b["code"].lower()
+    assert (out / ".symcnn-grade").exists()
+    assert main(["grade", str(path), "--variants", str(vdir), "--out", str(vdir)]) == 2  # never over another set
+    assert "was not written by symcnn" in capsys.readouterr().err
