@@ -399,3 +399,25 @@ def test_grades_a_set_written_by_symcnn_variants(tmp_path, capsys):
     assert (out / ".symcnn-grade").exists()
     assert main(["grade", str(path), "--variants", str(vdir), "--out", str(vdir)]) == 2  # never over another set
     assert "was not written by symcnn" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(__import__("shutil").which("pdflatex") is None or __import__("shutil").which("pdftotext") is None,
+                    reason="needs TeX (pdflatex) and pdftotext: apt-get install texlive-latex-base texlive-lang-other poppler-utils")
+def test_pdf_report_and_feedback(tmp_path, solution):
+    """--pdf: the class report and each student's feedback compile, with the student's text printed literally."""
+    import subprocess
+
+    right = {a.id: a.value for a in solution.answers}
+    path = tmp_path / "r.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["Timestamp", "Email Address", "Score", "Họ và tên", "Câu 1a", "Câu 4a"])
+        w.writerow(["t", "a@x", "0 / 13", "Nguyễn Văn \\input{x} & $", str(right["1a"]), str(right["4a"] // 4)])
+        w.writerow(["t", "b@x", "0 / 13", "Trần Thị B", "}{\\def", ""])
+    out = tmp_path / "out"
+    assert main(["grade", str(path), "--out", str(out), "--pdf"]) == 0
+    report = subprocess.run(["pdftotext", str(out / "class_report.pdf"), "-"], capture_output=True, text=True).stdout
+    assert "Phân bố điểm" in report and "BYTES_PER_VALUE" in report.replace("\u00ad", "")
+    first = sorted((out / "feedback").glob("*.pdf"))[0]
+    text = subprocess.run(["pdftotext", str(first), "-"], capture_output=True, text=True).stdout
+    assert "Nguyễn Văn \\input{x} & $" in text

@@ -199,15 +199,13 @@ def judge(d: Diagnoser, qid: str, cell: Cell, points: Fraction, credit: Fraction
     for v in cell.readings:
         if matches(v, right, decimals):
             return Mark(qid, "correct", points, cell.text, right, points, v, cell.readings)
-    best: tuple[Any, tuple[Explanation, ...]] | None = None
-    for v in cell.readings:
+    value, explanations = cell.readings[0], d.explain(qid, cell.readings[0], None, earlier)
+    for v in cell.readings[1:]:  # the other reading, where it may explain more simply
+        if explanations and len(explanations[0]) == 1:
+            break
         found = d.explain(qid, v, None, earlier)
-        if found and (best is None or not best[1] or len(found[0]) < len(best[1][0])):
-            best = (v, found)
-        elif best is None:
-            best = (v, ())
-    assert best is not None
-    value, explanations = best
+        if found and (not explanations or len(found[0]) < len(explanations[0])):
+            value, explanations = v, found
     carried = bool(explanations) and all(x.code == "CARRIED_OVER" for x in explanations[0])
     return Mark(qid, "wrong", points * credit if carried else Fraction(0), cell.text, right, points, value,
                 cell.readings, explanations, carried)
