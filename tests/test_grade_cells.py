@@ -90,18 +90,18 @@ def test_decimals_read_back_exactly(d, lang):
     assert got.status == "number" and got.readings[0] == d
 
 
-@settings(max_examples=300, deadline=200)  # generous: the reader itself is held to 1 ms below
+@settings(max_examples=300, deadline=2000)  # generous for a shared machine: benchmarks/grade_bench.py times 1 ms
 @given(st.text(max_size=MAX_CELL + 50), st.sampled_from([None, (None, None), ((None, None, None),), SHAPES2]))
 def test_any_text_is_read_quickly_and_never_raises(text, structure):
-    start = time.perf_counter()
+    start = time.process_time()
     got = read_cell(text, structure, "vi", True)
-    assert time.perf_counter() - start < 0.05
+    assert time.process_time() - start < 0.1  # CPU time: 100× the budget, so only a blow-up (backtracking) fails
     assert got.status in ("blank", "number", "unreadable")
     if got.status == "unreadable":
         assert got.why is not None
 
 
-@settings(max_examples=100, deadline=200)
+@settings(max_examples=100, deadline=2000)
 @given(st.text(alphabet="0123456789.,  e-x×;", min_size=1, max_size=MAX_CELL))
 def test_number_like_text_is_bounded(text):
     got = read_cell(text, None, "en", True)

@@ -50,6 +50,8 @@ _POWER = re.compile(r"^(?P<m>.*?)\s*[x×*·⋅]\s*10\s*(?:\^|\*\*)\s*\(?(?P<e>[+
 _EXP = re.compile(r"^(?P<m>[^eE]*)[eE](?P<e>[+\-−]?\d{1,4})$")
 _SHAPE_SEP = re.compile(r"\s*[x×X*·⋅]\s*")
 _LIST_SEP = re.compile(r"\s*[;|\n\r\t]+\s*")
+_UNITS_LONGEST_FIRST = tuple(sorted(_UNITS, key=len, reverse=True))
+_MAYBE_AMBIGUOUS = re.compile(r"\d[.,]\d{3}(?!\d)")  # only such text may read differently in the other language
 _LABEL = re.compile(r"^[^\W\d_][\w ().\-]{0,30}?\s*[:=]\s*")  # "HG: -0.87", "δ_HT = 0.87"
 
 
@@ -90,8 +92,9 @@ def read_cell(text: Any, structure: Structure, lang: str, integer: bool = False)
     if len(shown) > MAX_CELL:
         return Cell(raw, "unreadable", why="too_long", why_args=(("limit", MAX_CELL),))
     readings: list[Any] = []
+    conventions = (lang, "en" if lang == "vi" else "vi") if _MAYBE_AMBIGUOUS.search(shown) else (lang,)
     try:
-        for convention in (lang, "en" if lang == "vi" else "vi"):
+        for convention in conventions:
             value = _read(shown, structure, convention, integer)
             if value not in readings:
                 readings.append(value)
@@ -185,8 +188,10 @@ def _shape(text: str, lang: str) -> tuple[int, ...]:
 
 
 def _drop_unit(text: str) -> str:
+    if text[-1:].isdigit():
+        return text
     low = text.lower().rstrip(". ")
-    for unit in sorted(_UNITS, key=len, reverse=True):
+    for unit in _UNITS_LONGEST_FIRST:
         if low.endswith(unit) and len(low) > len(unit):
             head = text[: len(low) - len(unit)]
             if head and (head[-1].isdigit() or head[-1] in " \u00a0"):
