@@ -151,6 +151,12 @@ def build_class(rng: random.Random, specs: dict[str, twins.Spec]) -> list[Row]:
         row.cells["3e"] = str(right["3e"]).replace(".", ",")
         row.cells["1c"] = vi(right["1c"])
         rows.append(row)
+        # three students of the first variant share a value no mistake explains (7 × 2b + 12,345)
+        for j in range(3 if k == 0 else 0):
+            row = right_row(spec, code, f"{base}.odd{j}@school.edu", j)
+            row.cells["2b"] = str(7 * right["2b"] + 12345)
+            row.expect["2b"] = Expect("wrong", Fraction(0))
+            rows.append(row)
         # a first submission, later sent again: both kept, the second counts
         first = right_row(spec, code, f"{base}.twice@school.edu", 1)
         first.cells["2b"] = str(right["2b"] + 1)
@@ -271,6 +277,10 @@ def test_class_report_counts_mistakes(graded_class):
         assert per[q]["correct"] == sum(r.expect[q].verdict == "correct" for r in counting)
     carried = {m["code"]: m["students"] for m in per["3b"]["mistakes"]}
     assert carried["CARRIED_OVER"] >= VARIANTS  # every variant's carried 3b (and maybe planted ones on top)
+    odd = [r for r in rows if ".odd" in r.email]
+    shared = per["2b"]["unexplained_shared"]
+    assert [(x["value"], x["students"], x["variants"]) for x in shared] == [
+        (int(odd[0].cells["2b"]), 3, [odd[0].variant])]
     report = (out / "class_report.tex").read_text(encoding="utf-8")
     assert r"\begin{tabular}" in report and "CARRIED\\_OVER" in report and "tikz" not in report
 

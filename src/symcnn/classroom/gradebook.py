@@ -265,7 +265,7 @@ def class_report_tex(result: ClassResult, lang: str, stats: tuple[QuestionStats,
         body += [r"\begin{longtable}{l l r p{6cm}}",
                  rf"\textbf{{{escape(text(lang, 'grade.question'))}}} & \textbf{{{t('value')}}} & "
                  rf"\textbf{{{t('count')}}} & \textbf{{{t('variants')}}} \\ \hline"]
-        body += [rf"{escape(q)} & {escape(v)} & {n} & \texttt{{{escape(', '.join(x for x in vs if x) or '—')}}} \\"
+        body += [rf"{escape(q)} & {escape(value_text(v, lang))} & {n} & \texttt{{{escape(', '.join(x for x in vs if x) or '—')}}} \\"
                  for q, v, n, vs in shared]
         body.append(r"\end{longtable}")
     else:
@@ -322,7 +322,7 @@ def class_json(result: ClassResult, lang: str, stats: tuple[QuestionStats, ...] 
                           "missing": s.missing, "unreadable": s.unreadable, "success": _num(s.success),
                           "mistakes": [{"code": c, "students": n, "share": _num(Fraction(n, s.answered))}
                                        for c, n in s.mistakes],
-                          "unexplained_shared": [{"value": v, "students": n, "variants": list(vs)}
+                          "unexplained_shared": [{"value": json_value(v), "students": n, "variants": list(vs)}
                                                  for v, n, vs in s.unexplained]} for s in stats],
         "unknown_variants": [{"row": g.response.row, "variant": g.response.variant, "email": g.response.email}
                              for g in result.unknown],

@@ -299,7 +299,7 @@ class QuestionStats:
     missing: int
     unreadable: int
     mistakes: tuple[tuple[str, int], ...]  # diagnosis code → students, most common first
-    unexplained: tuple[tuple[str, int, tuple[str, ...]], ...]  # (value as graded, students, variants), ≥ SHARED
+    unexplained: tuple[tuple[Any, int, tuple[str, ...]], ...]  # (value as graded, students, variants), ≥ SHARED
 
     @property
     def success(self) -> Fraction:
@@ -314,14 +314,16 @@ def question_stats(result: ClassResult, value_key: Callable[[Any], str] = str) -
         mistakes: Counter[str] = Counter(m.code for m in marks if m.verdict == "wrong" and m.explanations)
         lost: Counter[str] = Counter()
         variants: dict[str, set[str]] = {}
+        values: dict[str, Any] = {}
         for g in rows:
             m = g.marks[i]
             if m.verdict == "wrong" and not m.explanations:
                 k = value_key(m.value)
                 lost[k] += 1
                 variants.setdefault(k, set()).add(g.variant)
-        shared = tuple((k, n, tuple(sorted(variants[k]))) for k, n in sorted(lost.items(), key=lambda x: (-x[1], x[0]))
-                       if n >= SHARED)
+                values.setdefault(k, m.value)
+        shared = tuple((values[k], n, tuple(sorted(variants[k])))
+                       for k, n in sorted(lost.items(), key=lambda x: (-x[1], x[0])) if n >= SHARED)
         out.append(QuestionStats(q.id, len(marks), sum(m.verdict == "correct" for m in marks),
                                  sum(m.carried for m in marks), sum(m.verdict == "missing" for m in marks),
                                  sum(m.verdict == "unreadable" for m in marks),
