@@ -93,14 +93,27 @@ def _table(path: str | Path) -> list[list[str]]:
     if "\0" in text:
         raise FormsError(f"{p}: not a text file (a NUL character); expected a Forms CSV or .xlsx export")
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t") if text.strip() else csv.excel
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        rows = [row for row in csv.reader(io.StringIO(text, newline=""), dialect)]
+        rows = [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))]
     except csv.Error as e:
         raise FormsError(f"{p}: not a CSV file ({e})") from None
     return rows
+
+
+def _delimiter(text: str) -> str:
+    """The header line's separator: ``,`` (Google), or ``;``/tab (a spreadsheet saved in another locale).
+
+    Counted outside quotes on the first line only, where no student has typed anything.
+    """
+    counts = {",": 0, ";": 0, "\t": 0}
+    quoted = False
+    for c in text[:65536]:
+        if c == '"':
+            quoted = not quoted
+        elif not quoted and c in "\r\n":
+            break
+        elif not quoted and c in counts:
+            counts[c] += 1
+    return max(counts, key=lambda k: (counts[k], k == ","))
 
 
 def _xlsx(p: Path) -> list[list[str]]:
