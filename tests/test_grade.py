@@ -431,3 +431,13 @@ def test_pdf_report_and_feedback(tmp_path, solution):
     first = sorted((out / "feedback").glob("*.pdf"))[0]
     text = subprocess.run(["pdftotext", str(first), "-"], capture_output=True, text=True).stdout
     assert "Nguyễn Văn \\input{x} & $" in text
+
+
+def test_terminal_prints_user_text_literally(graded_class, tmp_path, capsys):
+    _, _, vdir = graded_class
+    path = tmp_path / "r.csv"
+    path.write_text("Timestamp,Email Address,Score,Variant,1a\nt,a@x,0 / 13,[bold red]Q9,5\n", encoding="utf-8")
+    assert main(["grade", str(path), "--variants", str(vdir), "--out", str(tmp_path / "o"), "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "'[bold red]Q9'" in out and "rows 1" in out
+    assert "no column for question(s) 1b, 1c" in " ".join(out.split())

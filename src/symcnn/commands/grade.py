@@ -53,6 +53,10 @@ def run(args: argparse.Namespace) -> int:
     from ..classroom.grading import grade, single_exam, variant_set
 
     credit = _credit(args.carried_credit)
+    if args.pdf:
+        from ..render.latex import find_engine
+
+        find_engine()  # no TeX: say so before any work
     exams = variant_set(args.variants) if args.variants else single_exam(args.exam)
     lang = args.lang or exams.base.language
     responses = read_responses(args.responses, [q.id for q in exams.base.questions], args.map)
