@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "paper": "paper",
     "variants": "variants",
     "grade": "grade",
+    "export": "export",
 }
 
 
