@@ -441,3 +441,17 @@ def test_terminal_prints_user_text_literally(graded_class, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "'[bold red]Q9'" in out and "rows 1" in out
     assert "no column for question(s) 1b, 1c" in " ".join(out.split())
+
+
+def test_spec_carried_credit_reaches_moodle_export(tmp_path):
+    """[grading] carried_credit in the spec is the one setting grading and the Moodle export share."""
+    import xml.etree.ElementTree as ET
+
+    from symcnn.exam.spec import embedded_text
+
+    spec = tmp_path / "exam.toml"
+    spec.write_text(embedded_text() + "\n[grading]\ncarried_credit = 0.25\n", encoding="utf-8")
+    quiz = tmp_path / "quiz.xml"
+    assert main(["export", "moodle", str(spec), "-o", str(quiz)]) == 0
+    fractions = {a.get("fraction") for a in ET.parse(quiz).getroot().iter("answer")}
+    assert fractions - {"0", "100"} == {"25"}
