@@ -218,6 +218,15 @@ def grade(responses: Responses, exams: Exams, credit: Fraction | None = None,
           progress: Callable[[int], None] | None = None, workers: int | None = None) -> ClassResult:
     """Grade every response (in the file's order) against its variant.
 
+    >>> from .forms import Response, Responses
+    >>> exams = single_exam(None)  # the seed exam
+    >>> solution, d = exams.solved("")
+    >>> lost = d.right("4a") // solution.exam.inference_bytes  # the bytes per value left out
+    >>> r = Response(1, "an@school.edu", "An", "", {"1a": f"{d.right('1a'):,}", "4a": str(lost), "4b": "?"})
+    >>> result = grade(Responses("<doc>", "map", {}, None, None, None, (r,), ()), exams)
+    >>> [(m.qid, m.verdict, m.code) for m in result.graded[0].marks if m.verdict != "missing"]
+    [('1a', 'correct', ''), ('4a', 'wrong', 'BYTES_PER_VALUE'), ('4b', 'unreadable', '')]
+
     With a set of variants, each variant's responses are graded together, on up to
     ``workers`` forked processes (default: one per core): a variant is solved once, in
     the worker that grades it. The result is the same for any number of workers.
