@@ -35,6 +35,8 @@ CASES = [  # (text, structure, language, integer question, readings)
     ("-0,87; 0,87", (None, None), "en", False, ((Decimal("-0.87"), Decimal("0.87")),)),
     ("-0.87, 0.87", (None, None), "en", False, ((Decimal("-0.87"), Decimal("0.87")),)),
     ("[-0.87 0.87]", (None, None), "en", False, ((Decimal("-0.87"), Decimal("0.87")),)),
+    ("-0.87,0.87", (None, None), "vi", False, ((Decimal("-0.87"), Decimal("0.87")),)),
+    ("-0,87,0,87", (None, None), "vi", False, None),  # decimal commas and a bare comma between: unreadable
     ("HG: -0.87; HT: 0.87", (None, None), "en", False, ((Decimal("-0.87"), Decimal("0.87")),)),
     ("124x124x16", ((None, None, None),), "vi", True, (((124, 124, 16),),)),
     ("124 × 124 × 16", ((None, None, None),), "vi", True, (((124, 124, 16),),)),
@@ -47,6 +49,9 @@ CASES = [  # (text, structure, language, integer question, readings)
 @pytest.mark.parametrize("cell, structure, lang, integer, readings", CASES)
 def test_what_students_type(cell, structure, lang, integer, readings):
     got = read_cell(cell, structure, lang, integer)
+    if readings is None:
+        assert got.status == "unreadable"
+        return
     assert got.status == "number" and got.readings == readings
     assert got.ambiguous == (len(readings) > 1)
 

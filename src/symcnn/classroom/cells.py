@@ -140,7 +140,10 @@ def _split(text: str, n: int, lang: str) -> list[str]:
     body = _strip_brackets(text)
     parts = [p for p in _LIST_SEP.split(body) if p]
     if len(parts) == 1 and n > 1:
-        for splitter in (re.compile(r",\s+"), re.compile(r"\s+"), re.compile(r"/")):
+        splitters = [re.compile(r",\s+"), re.compile(r"\s+"), re.compile(r"/")]
+        if "." in body or lang == "en":  # decimals written with points: a bare comma separates ("0.1,0.9")
+            splitters.append(re.compile(r","))
+        for splitter in splitters:
             candidate = [p for p in splitter.split(body) if p]
             if len(candidate) == n:
                 parts = candidate
