@@ -135,6 +135,10 @@ def _xlsx(p: Path) -> list[list[str]]:
                 raise FormsError(f"{p}: more than {MAX_ROWS} rows")
             rows.append([_xlsx_text(v) for v in row[:MAX_COLUMNS]])
         return rows
+    except FormsError:
+        raise
+    except Exception as e:  # a workbook broken inside its sheet
+        raise FormsError(f"{p}: not a readable Excel workbook ({type(e).__name__})") from None
     finally:
         book.close()
 
