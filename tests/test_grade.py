@@ -343,6 +343,20 @@ def test_not_a_forms_export(tmp_path, capsys):
     binary.write_bytes(b"PK\x03\x04garbage")
     assert main(["grade", str(binary), "--out", str(out)]) == 2
     assert "x.xlsx" in capsys.readouterr().err and not out.exists()
+    openpyxl = pytest.importorskip("openpyxl")
+    import zipfile
+
+    whole, broken = tmp_path / "whole.xlsx", tmp_path / "broken.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["ID", "Start time", "Question 1a"])
+    book.save(whole)
+    with zipfile.ZipFile(whole) as src, zipfile.ZipFile(broken, "w") as dst:
+        for name in src.namelist():  # the sheet cut in half: the zip opens, its XML does not parse
+            data = src.read(name)
+            dst.writestr(name, data[: len(data) // 2] if "sheet1" in name else data)
+    assert main(["grade", str(broken), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "broken.xlsx: not a readable Excel workbook" in err[0] and not out.exists()
 
 
 def test_map_file_and_carried_credit(tmp_path, solution, capsys):
