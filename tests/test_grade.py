@@ -155,12 +155,12 @@ def build_class(rng: random.Random, specs: dict[str, twins.Spec]) -> list[Row]:
         for j in range(3 if k == 0 else 0):
             row = right_row(spec, code, f"{base}.odd{j}@school.edu", j)
             row.cells["2b"] = str(7 * right["2b"] + 12345)
-            row.expect["2b"] = Expect("wrong", Fraction(0))
+            row.expect["2b"] = Expect("wrong", Fraction(0), "NO_EXPLANATION")
             rows.append(row)
         # a first submission, later sent again: both kept, the second counts
         first = right_row(spec, code, f"{base}.twice@school.edu", 1)
         first.cells["2b"] = str(right["2b"] + 1)
-        first.expect["2b"] = Expect("wrong", Fraction(0))
+        first.expect["2b"] = Expect("wrong", Fraction(0), "DIGIT_SLIP" if right["2b"] % 10 != 9 else None)
         first.counts = False
         rows.append(first)
         while len([r for r in rows if r.variant.strip().upper() == code]) < PER_VARIANT - 1:
@@ -236,7 +236,9 @@ def test_every_verdict_point_and_code(graded_class):
             assert Fraction(line[f"{q}_points"]) == want.points, (r.email, q, r.cells[q], answer)
             total += want.points
             codes = {d["code"] for e in answer["explanations"] for d in e}
-            if want.code is not None:
+            if want.code == "NO_EXPLANATION":
+                assert answer["code"] == "NO_EXPLANATION" and not codes, (r.email, q, answer)
+            elif want.code is not None:
                 assert want.code in codes, (r.email, q, r.cells[q], answer["code"], codes)
             if want.verdict == "unreadable":
                 assert r.cells[q].strip()[:20] in answer["message"] or q == "4a", answer["message"]
