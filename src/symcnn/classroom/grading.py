@@ -34,7 +34,7 @@ from ..verify.diagnose import Diagnoser, diagnoser, matches
 from ..verify.mistakes import Explanation
 from .cells import Cell, read_cell, structure_of
 from .forms import Response, Responses
-from .pool import default_workers, forked
+from .pool import default_workers, forked_each
 
 VERDICTS = ("correct", "wrong", "missing", "unreadable", "ungraded")
 DEFAULT_POINTS = Fraction(1)  # a question the spec gives no points
@@ -254,13 +254,11 @@ def grade(responses: Responses, exams: Exams, credit: Fraction | None = None,
     n = default_workers() if workers is None else workers
     state = (responses, exams, questions, credit, counts, groups)
     codes = sorted(groups, key=lambda c: -len(groups[c]))  # the largest first: the workers finish together
-    with forked(_grade_variant, state, n if len(codes) > 1 and not exams.single else 1) as run:
-        step = max(1, n)
-        for k in range(0, len(codes), step):
-            for part in run(codes[k: k + step]):
-                for i, g in part:
-                    graded[i] = g
-                    done += 1
+    with forked_each(_grade_variant, state, n if len(codes) > 1 and not exams.single else 1) as run:
+        for part in run(codes):
+            for i, g in part:
+                graded[i] = g
+                done += 1
             if progress is not None:
                 progress(done)
     assert all(g is not None for g in graded)
