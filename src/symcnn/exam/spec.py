@@ -63,7 +63,12 @@ def load_exam(path: str | Path | None = None) -> Exam:
 
 def parse_exam(text: str, source: str) -> Exam:
     """Validate a spec's text into an Exam; the first problem raises SpecError."""
-    root = Table(read_toml(text, source), "", source)
+    return exam_from_data(read_toml(text, source), source)
+
+
+def exam_from_data(data: dict[str, Any], source: str) -> Exam:
+    """Validate a spec's TOML data (as :func:`read_toml` reads it) into an Exam."""
+    root = Table(data, "", source)
     head = root.table("exam")
     title = head.str("title", "Exam")
     language = head.str("language", "vi", LANGUAGES)
@@ -85,7 +90,7 @@ def parse_exam(text: str, source: str) -> Exam:
     carried_credit = _grading(root)
     root.done()
     return Exam(title, language, conv, dataset, network, training, softmax, inference_bytes, questions, source,
-                code, variants, carried_credit)
+                code, variants, data, carried_credit)
 
 
 def _grading(root: Table) -> Fraction:
