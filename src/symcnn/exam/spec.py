@@ -87,9 +87,21 @@ def exam_from_data(data: dict[str, Any], source: str) -> Exam:
     inference.done()
     questions = _questions(root, source)
     variants = _variants(root)
+    carried_credit = _grading(root)
     root.done()
     return Exam(title, language, conv, dataset, network, training, softmax, inference_bytes, questions, source,
-                code, variants, data)
+                code, variants, data, carried_credit)
+
+
+def _grading(root: Table) -> Fraction:
+    """``[grading] carried_credit``: the share of a question's points for an error carried forward (0 … 1)."""
+    t = root.table("grading", {})
+    credit = t.number("carried_credit") if "carried_credit" in t.data else Fraction(1, 2)
+    t.used.add("carried_credit")
+    if not 0 <= credit <= 1:
+        t.fail(t.path("carried_credit"), "must be a number from 0 to 1", t.data["carried_credit"])
+    t.done()
+    return credit
 
 
 def _dataset(t: Table) -> Dataset:
