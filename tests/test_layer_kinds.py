@@ -318,3 +318,29 @@ def test_moodle_export_of_the_example(tmp_path):
     assert check_quiz(root, solved.get, "given an earlier wrong answer") > 13 * 3
     kinds = {q.findtext("name/text"): q.get("type") for q in questions(root)}
     assert kinds["2c"] == kinds["1e"] == kinds["1a"] == "cloze" and kinds["1b"] == kinds["3a"] == "numerical"
+
+
+def test_grading_the_example(tmp_path):
+    """Students' cells for the new kinds (lists, R; J; A, values in units) are read and graded."""
+    import csv
+    import io
+    from contextlib import redirect_stderr, redirect_stdout
+
+    from symcnn.cli import main
+
+    rows = [["Timestamp", "Email Address", "Score", "1b", "1e", "2c", "3b"],
+            ["2025/01/01", "a@x.org", "0 / 4", "19248", "16; 48; 4096; 2", "17; 2; -1", "677.26"],
+            # conv2's biases left out; conv1 unpadded (A = 0); 710,156,240 B written in MB
+            ["2025/01/01", "b@x.org", "0 / 4", "19200", "16; 48; 4096; 2", "17; 2; 0", "710.16"]]
+    responses = tmp_path / "r.csv"
+    with responses.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows)
+    out = tmp_path / "grades"
+    with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
+        assert main(["grade", str(responses), "--exam", str(EXAMPLE), "--out", str(out), "--lang", "en"]) == 0
+    book = list(csv.DictReader((out / "gradebook.csv").open(encoding="utf-8")))
+    assert [book[0][f"{q}_verdict"] for q in ("1b", "1e", "2c", "3b")] == ["correct"] * 4
+    assert [book[1][f"{q}_verdict"] for q in ("1b", "1e", "2c", "3b")] == ["wrong", "correct", "wrong", "wrong"]
+    found = json.loads((out / "class.json").read_text(encoding="utf-8"))
+    text = json.dumps(found)
+    assert "PARAMS_BIAS" in text and "CONV_PADDING" in text and "UNIT_SCALE" in text
