@@ -316,3 +316,29 @@ def test_user_text_is_printed_literally_everywhere(tmp_path, capsys, monkeypatch
     assert main(["sweep", str(path), "--size", "64:66", "--csv", "[bold]x.csv"]) == 0
     err = capsys.readouterr().err
     assert "[bold]x.csv" in err and (tmp_path / "[bold]x.csv").exists()
+
+
+CELL_ALPHABET = st.sampled_from(list("0123456789+-−.,;:eE^×x* ()[]") + ["10^", "e400", "9" * 80, "bytes", "MACs", " × "])
+STRUCTURES = [None, (None, None), ((None, None, None),), ((None, None, None),) * 12]
+
+
+@settings(deadline=20, max_examples=300)
+@given(st.lists(CELL_ALPHABET, max_size=200).map("".join), st.sampled_from(STRUCTURES), st.sampled_from(["vi", "en"]))
+def test_any_answer_cell_is_read_within_the_deadline(text, structure, lang):
+    """A student's cell (classroom/cells.py, at most MAX_CELL characters) is read or found unreadable, quickly."""
+    from symcnn.classroom.cells import MAX_CELL, read_cell
+
+    cell = read_cell(text, structure, lang)
+    assert cell.status in ("blank", "unreadable") or cell.readings
+    if len(text.strip()) > MAX_CELL:
+        assert cell.status == "unreadable"
+
+
+def test_a_giant_cell_is_refused_at_once():
+    from symcnn.classroom.cells import MAX_CELL, read_cell
+
+    assert read_cell("9" * MAX_CELL, None, "en").status == "unreadable"  # 400 digits: over the digits bound
+    start = time.process_time()
+    assert read_cell("9" * 10**6, None, "en").status == "unreadable"
+    assert read_cell("1" + "^9" * 10**5, None, "en").status == "unreadable"
+    assert time.process_time() - start < 0.05
