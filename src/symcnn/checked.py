@@ -42,6 +42,28 @@ def read_toml(text: str, source: str, error: type[SymcnnError] = SpecError) -> d
         raise error(f"{source}: not valid TOML ({_first_line(e)})") from None
 
 
+_WHOLE = re.compile(r"[0-9]+", re.ASCII)
+
+
+def option_size(text: str, option: str, usage: str, whole: str | None = None) -> int:
+    """A whole number from the command line (``--size``): ASCII digits only, 1 … MAX_SIZE.
+
+    ``12²``, ``١٢`` (other scripts' digits), ``1_000``, a sign, an empty text and a
+    5,000-digit number are all refused with one line naming the option.
+
+    >>> option_size("224", "--size", "HxW")
+    224
+    >>> option_size("12²", "--size", "HxW")
+    Traceback (most recent call last):
+    symcnn.errors.SpecError: --size: must be HxW with whole numbers 1 to 2^64, got '12²'
+    """
+    t, whole = text.strip(), text if whole is None else whole  # whole: the option's value, for the message
+    shown = repr(whole) if len(whole) <= 40 else f"{whole[:20]!r}… ({len(whole)} characters)"
+    if not _WHOLE.fullmatch(t) or len(t) > len(str(MAX_SIZE)) or not 1 <= int(t) <= MAX_SIZE:
+        raise SpecError(f"{option}: must be {usage} with whole numbers 1 to 2^64, got {shown}")
+    return int(t)
+
+
 def _first_line(e: BaseException) -> str:
     return (str(e).splitlines() or [type(e).__name__])[0][:200]
 

@@ -276,18 +276,21 @@ class Chunk:
     columns: Mapping[str, Any]
 
 
-def plan(exam: Exam, heights: range, widths: range, square: bool = False) -> Sweep:
-    """Check the sizes and bound every intermediate at the largest size (see the module doc)."""
+def plan(exam: Exam, heights: range, widths: range, square: bool = False, option: str = "sweep") -> Sweep:
+    """Check the sizes and bound every intermediate at the largest size (see the module doc).
+
+    ``option`` names the sizes in errors (``--size`` from the command line).
+    """
     from ..model.network import evaluate
 
     def length(r: range) -> int:  # len() raises OverflowError beyond 2^63 sizes
         return max(0, -(-(r.stop - r.start) // r.step)) if r.step > 0 else len(r)
 
     if not length(heights) or not length(widths):
-        raise SpecError("sweep: the size range is empty")
+        raise SpecError(f"{option}: the size range is empty")
     count = length(heights) if square else length(heights) * length(widths)
     if count > MAX_SIZES:
-        raise SpecError(f"sweep: {count:,} input sizes is more than {MAX_SIZES:,} per sweep; "
+        raise SpecError(f"{option}: {count:,} input sizes is more than {MAX_SIZES:,} per sweep; "
                         "take a STEP (A:B:STEP) or a smaller range")
     corner = (max(heights), max(widths), exam.network.input_shape[2])
     try:
