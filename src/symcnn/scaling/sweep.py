@@ -134,7 +134,7 @@ def _as_int64(v: Any) -> Any:
 def _as_object(v: Any) -> Any:
     """An array argument as Python ints."""
     if isinstance(v, Wide):
-        return np.array(v.tolist(), dtype=object)
+        return v.objects()
     return v.astype(object) if isinstance(v, np.ndarray) and v.dtype != object else v
 
 
@@ -165,7 +165,10 @@ class _ArrayPass:
         for d in shape:
             ok = d > 0
             self.valid &= ok
-            out.append(np.where(ok, d, 1).astype(d.dtype) if isinstance(d, np.ndarray) else (d if ok else 1))
+            if isinstance(d, Wide):
+                out.append(d.where(ok, 1))
+            else:
+                out.append(np.where(ok, d, 1).astype(d.dtype) if isinstance(d, np.ndarray) else (d if ok else 1))
         return tuple(out)
 
 
