@@ -484,7 +484,15 @@ def format_rows(columns: list[Any], n: int, sep: bytes = b",", end: bytes = b"\n
 
 
 def csv_header(sw: Sweep) -> bytes:
-    return (",".join(sw.columns) + "\n").encode()
+    """The header row, quoted by the csv module's rules (a layer name may hold commas or quotes).
+
+    The rows below it are integers only, which never need quoting.
+    """
+    import csv
+
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(sw.columns)
+    return out.getvalue().encode("utf-8")
 
 
 def write_csv(sw: Sweep, path: str | Path, observe: Callable[[Chunk], None] | None = None) -> int:

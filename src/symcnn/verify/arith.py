@@ -26,7 +26,7 @@ MAX_DEPTH = 64  # nested parentheses and signs (the parser recurses)
 MAX_BITS = 4096  # a power's result: (9^64)^64^… must not exhaust time and memory
 
 OPERATORS = {"+": "+", "-": "-", "−": "-", "*": "*", "×": "*", "·": "*", "/": "/", "^": "^"}
-NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+NUMBER = re.compile(r"[0-9]+(?:[.,][0-9]+)*")  # ASCII digits: int() would also take ١٢, 1_000, +5
 
 
 class ArithError(ValueError):
@@ -66,6 +66,8 @@ def read_number(text: str) -> tuple[Fraction, int]:
     >>> read_number("176.947.200"), read_number("0.1301")[1], read_number("1,234.5")[1]
     ((Fraction(176947200, 1), 0), 4, 1)
     """
+    if not NUMBER.fullmatch(text):
+        raise ValueError(f"not a number {text!r}")  # "-5", "1_000", " 5", "١٢": int() would read them
     seps = [c for c in text if c in ".,"]
     groups = re.split(r"[.,]", text)
     if not seps:
