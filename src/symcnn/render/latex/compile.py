@@ -36,9 +36,15 @@ class LatexError(SymcnnError):
 
 
 def find_engine() -> tuple[str, ...]:
-    """The command line of the first TeX engine found on PATH; ToolMissingError if none."""
+    """The command line of the first TeX engine found on PATH; ToolMissingError if none.
+
+    Only absolute folders of PATH are searched: a relative entry (``.``, ``bin``) would run
+    whatever ``pdflatex`` the current folder holds, and would break once TeX runs in its
+    temporary folder.
+    """
+    folders = os.pathsep.join(d for d in os.environ.get("PATH", os.defpath).split(os.pathsep) if os.path.isabs(d))
     for name, command in ENGINES.items():
-        path = shutil.which(name)
+        path = shutil.which(name, path=folders)
         if path:
             return (path, *command[1:])
     raise ToolMissingError(
@@ -128,7 +134,9 @@ def write_document(tex: str | Path, source: str, pdf: bool = False) -> list[Path
     written = [atomic_write(tex, source)]
     if pdf:
         try:
-            written.append(compile_pdf(written[0]))
+            target = Path(tex).with_suffix(".pdf")
+            atomic_write(target, run_latex(source.encode("utf-8"), str(tex)).pdf)  # not read back: tex may be a device
+            written.append(target)
         except ToolMissingError as e:
             raise ToolMissingError(f"{written[0]} written, but no PDF: {e}") from None
     return written
