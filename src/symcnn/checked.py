@@ -77,6 +77,11 @@ class Table:
             self.fail(where, "must be a table", data)
         self.data: dict[str, Any] = data
         self.used: set[str] = set()
+        self.known: set[str] = set()  # valid fields here that were not read (optional, left out)
+
+    def allow(self, *keys: str) -> None:
+        """Fields valid here although not read (an optional field left out), listed as known."""
+        self.known.update(keys)
 
     def path(self, key: str) -> str:
         key = key if _BARE.fullmatch(key) else _show(key)
@@ -142,12 +147,35 @@ class Table:
         return tuple(item(v, f"{self.path(key)}[{i}]") for i, v in enumerate(value))
 
     def done(self) -> None:
-        """Reject keys nobody read: a typo must not be silently ignored."""
+        """Reject keys nobody read: a typo must not be silently ignored.
+
+        The message lists every field valid here and, for a name that is close to one or
+        is another tool's word for one (``kernel_size``, ``lr``), says which it means.
+        """
+        import difflib
+
         extra = sorted(set(self.data) - self.used)
         if extra:
-            known = ", ".join(sorted(self.used)) or "none"
-            self.fail(self.path(extra[0]), f"is not a known field (known here: {known})")
+            valid = self.used | self.known
+            known = ", ".join(sorted(valid)) or "none"
+            hint = ALIASES.get(extra[0].lower())
+            if hint not in valid:
+                close = difflib.get_close_matches(extra[0], sorted(valid), n=1, cutoff=0.75)
+                hint = close[0] if close else None
+            said = f"; did you mean {hint}?" if hint else ""
+            self.fail(self.path(extra[0]), f"is not a known field{said} (known here: {known})")
 
+
+# other tools' names for symcnn's fields (PyTorch, Keras, habit): the unknown-field message names the right one
+ALIASES = {
+    "kernel_size": "kernel", "ksize": "kernel", "pool_size": "kernel", "window": "kernel",
+    "out_channels": "filters", "num_filters": "filters", "channels_out": "filters",
+    "strides": "stride", "pad": "padding", "use_bias": "bias", "out_features": "units", "neurons": "units",
+    "batch": "batch_size", "batchsize": "batch_size", "mini_batch": "batch_size",
+    "lr": "learning_rate", "eta": "learning_rate", "learningrate": "learning_rate",
+    "epoch": "epochs", "num_epochs": "epochs", "n_epochs": "epochs",
+    "class": "classes", "labels_": "labels", "logit": "logits",
+}
 
 _BARE = re.compile(r"[A-Za-z0-9_-]{1,60}")  # a key shown as is; any other is quoted
 

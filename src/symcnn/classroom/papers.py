@@ -28,6 +28,7 @@ from typing import Any, Callable
 from ..catalogue import text
 from ..exam import Question
 from ..exam.steps import Answer, Solution
+from ..exam.questions import asked_layers
 from ..model.conventions import convention
 from ..render.latex import document, escape, number_latex, write_document
 from ..render.latex.escape import Raw
@@ -187,7 +188,7 @@ def question_blanks(sh: Sheet, q: Question, a: Answer) -> dict[str, str]:
     s = exam.softmax
     blanks = {
         "last": sh.number(len(exam.network.nodes)),
-        "layers": ", ".join(str(i) for i in q.options.get("layers", range(1, len(exam.network.nodes) + 1))),
+        "layers": ", ".join(str(i) for i in asked_layers(q, sh.solution.numbers)),
         "unit": text(sh.lang, "unit." + convention(exam.convention).unit),
         "epochs": sh.number(exam.training.epochs),
         "batch": sh.number(exam.training.batch_size),
@@ -226,7 +227,7 @@ def answer_lines(sh: Sheet, q: Question, a: Answer) -> list[str]:
     value = a.value
     names = components(sh.solution).get(q.id)
     if isinstance(value, tuple) and value and all(isinstance(v, tuple) for v in value):
-        layers = list(q.options.get("layers", range(1, len(value) + 1)))
+        layers = list(asked_layers(q, sh.solution.numbers)) if q.kind == "network.shapes" else list(range(1, len(value) + 1))
         nodes = sh.solution.exam.network.nodes
         lines = []
         for i, shape in zip(layers, value):

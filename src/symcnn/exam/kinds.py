@@ -41,6 +41,16 @@ def _int_list(t: Any, name: str) -> tuple[int, ...]:
     return t.list(name, lambda v, f: check_int(v, f, t.source), min_len=1)
 
 
+def _layers_option(t: Any, name: str) -> tuple[int, ...] | str:
+    """``layers = [1, 2, 3, 4]`` (numbered as in the layer table) or ``layers = "all"``."""
+    value = t.raw(name)
+    if value == "all":
+        return "all"
+    if not isinstance(value, list):
+        t.fail(t.path(name), 'must be a list of layer numbers (as in the layer table) or "all"', value)
+    return _int_list(t, name)
+
+
 def _decimals_option(t: Any, name: str) -> int:
     return t.int(name, minimum=0, maximum=12)
 
@@ -57,7 +67,7 @@ QUESTION_KINDS: dict[str, QuestionKind] = {
     "dataset.crops": QuestionKind("dataset_crops", {}),
     "dataset.samples": QuestionKind("dataset_samples", {}),
     "dataset.bytes": QuestionKind("dataset_bytes", {}),
-    "network.shapes": QuestionKind("network_shapes", {"layers": _int_list}),
+    "network.shapes": QuestionKind("network_shapes", {"layers": _layers_option}),
     "network.params": QuestionKind("network_params", {}),
     "training.forward": QuestionKind("training_forward", {}),
     "training.batch": QuestionKind("training_batch", {}),

@@ -80,11 +80,21 @@ def parse_exam(text: str, source: str) -> Exam:
     inference = root.table("inference", {})
     inference_bytes = inference.int("bytes_per_value", 4, maximum=64)
     inference.done()
+    _classes_fit(network, softmax, source)
     questions = _questions(root, source)
     variants = _variants(root)
     root.done()
     return Exam(title, language, conv, dataset, network, training, softmax, inference_bytes, questions, source,
                 code, variants)
+
+
+def _classes_fit(network: Network, softmax: Softmax, source: str) -> None:
+    """The softmax has one class per output unit of the network (when the network ends in a vector)."""
+    last = evaluate(network).layers[-1]
+    if len(last.shape) == 1 and last.shape[0] != len(softmax.classes):
+        raise SpecError(f"{source}: softmax.classes has {len(softmax.classes)} classes"
+                        f" ({', '.join(softmax.classes)}), but the network's output, layer {len(network.nodes)}"
+                        f" ({last.name}), has {last.shape[0]} units: give one class per output unit")
 
 
 def _dataset(t: Table) -> Dataset:
@@ -178,6 +188,7 @@ def _layer(t: Table, i: int, names: set[str]) -> Node:
     if "function" in _field_names(cls):
         kwargs["function"] = t.str("function", choices=ACTIVATIONS)
     layer: Layer = cls(**kwargs)
+    t.allow(*_hyper_names(cls), *_flag_names(cls), *({"activation", "function"} & _field_names(cls)))
     t.done()
     return Node(name, layer, inputs)
 
@@ -253,6 +264,7 @@ def _questions(root: Table, source: str) -> tuple[Question, ...]:
         options = {name: read(t, name) for name, read in QUESTION_KINDS[kind].options.items() if name in t.data}
         points = _points(t) if "points" in t.data else None
         text = _question_text(t) if "text" in t.data else None
+        t.allow(*QUESTION_KINDS[kind].options, "points", "text")
         t.done()
         out.append(Question(qid, kind, options, points, text))
     return tuple(out)

@@ -899,7 +899,9 @@ def _view(solution: Any, g: Graph, answer: Any, scope: str, steps: tuple, value:
     local = {**g.links.get(scope, {}), **g.scopes.get(scope, {})}
     if answer.kind == "network.shapes" and assumption is None:
         q = next(q for q in solution.exam.questions if q.id == answer.id)
-        layers = tuple(q.options.get("layers", range(1, len(solution.formulas.layers) + 1)))
+        from ..exam.questions import asked_layers
+
+        layers = asked_layers(q, solution.numbers)
         net = g.scopes["network"]
         target = tuple(tuple(_shape_part(g, net, s) for s in solution.formulas.layers[i - 1].symbols) for i in layers)
         return View(answer.id, answer.kind, target, None, answer.unit, scope=scope)

@@ -106,6 +106,7 @@ def _entry(t: _KeyTable, qid: str) -> KeyEntry:
     component = t.raw("component", None)
     if component is not None and (not isinstance(component, str) or not component.strip()):
         t.fail(t.path("component"), "must be a class or layer name", component)
+    t.allow("value", "values")
     t.done()
     return KeyEntry(qid, claims, working, facts, component, written)
 
