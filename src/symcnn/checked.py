@@ -104,6 +104,9 @@ class Table:
         import difflib
 
         unread = [k for k in self.data if k not in self.used]
+        alias = [k for k in unread if ALIASES.get(k.lower()) == key]
+        if alias:
+            return f" ({self.path(alias[0])} is given: symcnn calls it {key})"
         close = difflib.get_close_matches(key, unread, n=1, cutoff=0.75)
         return f" (is {self.path(close[0])} a misspelling of it?)" if close else ""
 

@@ -205,9 +205,12 @@ def check_against(key: KeyFile, solution: Any, components: Mapping[str, tuple[st
                 and shape_of(tuple(entry.claims)) == expected):
             entry = replace(entry, claims=(tuple(entry.claims),), written=(list(entry.written),))
             entries[qid] = entry
+        natural = (isinstance(expected, tuple) and len(entry.claims) == len(expected)
+                   and not any(shape_of(c) == expected for c in entry.claims))
         for i, c in enumerate(entry.claims):
-            if shape_of(c) != expected:
-                want = "a number" if expected is None else f"a list shaped like {_nesting(expected)}"
+            want_here = expected[i] if natural else expected  # values = [item, item, …]: item i of the answer
+            if shape_of(c) != want_here:
+                want = "a number" if want_here is None else f"a list shaped like {_nesting(want_here)}"
                 raise KeyFileError(f"{where}.values[{i}] must be {want}, got {_show(_plain(c))}")
     return replace(key, entries=entries)
 
