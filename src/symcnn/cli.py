@@ -236,6 +236,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return 0
+    except SystemExit as e:
+        if e.code == 1:  # rich's Console.on_broken_pipe: stdout is already /dev/null; commands never exit
+            return 0
+        raise
     except Exception as e:  # a bug: never a traceback for users, but say where
         if isinstance(e, OSError) and (e.errno in WRITE_ERRNOS or _stdout_failed()):
             _silence_stdout()

@@ -241,6 +241,9 @@ def atomic_folder(path: str | Path, marker: str) -> Iterator[Path]:
     shown = _path(path, SymcnnError)
     target = Path(os.path.abspath(shown))  # "out/", "." and "a/../b" name the folder itself
     parent = target.parent
+    if len(os.fsencode(target.name)) > NAME_MAX:
+        raise SymcnnError(f"{shown}: cannot write (file name too long: {len(os.fsencode(target.name))} bytes,"
+                          f" at most {NAME_MAX})")
     inside = _inputs_inside(target)
     if inside:
         raise SymcnnError(f"{shown}: holds an input of this command ({inside[0]}); replacing the folder would"
@@ -256,9 +259,9 @@ def atomic_folder(path: str | Path, marker: str) -> Iterator[Path]:
             raise SymcnnError(f"{target}: exists and was not written by symcnn (no {marker} in it);"
                               " choose another folder or empty it first")
     try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name[:_TMP_STEM]}.", suffix=".tmp", dir=parent))
     except OSError as e:
-        raise SymcnnError(f"{target}: cannot write ({e.strerror})") from None
+        raise SymcnnError(f"{target}: cannot write ({_strerror(e)})") from None
     try:
         yield tmp
         try:
@@ -266,7 +269,7 @@ def atomic_folder(path: str | Path, marker: str) -> Iterator[Path]:
             os.chmod(tmp, 0o777 & ~_umask())
             _replace(tmp, target)
         except OSError as e:
-            raise SymcnnError(f"{target}: cannot write ({e.strerror})") from None
+            raise SymcnnError(f"{target}: cannot write ({_strerror(e)})") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
