@@ -18,8 +18,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symcnn.cli import main
-from symcnn.model.layers import (Activation, Add, AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Concat, Conv2d, Dense,
-                                 Dropout, Flatten, GlobalAvgPool2d, MaxPool2d)
+from symcnn.model.layers import (
+    Activation,
+    AdaptiveAvgPool2d,
+    Add,
+    AvgPool2d,
+    BatchNorm2d,
+    Concat,
+    Conv2d,
+    Dense,
+    Dropout,
+    Flatten,
+    GlobalAvgPool2d,
+    MaxPool2d,
+)
 from symcnn.model.network import Network, Node, evaluate
 from symcnn.scaling.sweep import chunks, plan
 from symcnn.scaling.wide import Wide

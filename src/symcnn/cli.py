@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from pathlib import Path
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator, NoReturn, Sequence
 
 # command name → module under symcnn.commands; a new command is one entry

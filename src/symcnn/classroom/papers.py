@@ -27,8 +27,8 @@ from typing import Any, Callable
 
 from ..catalogue import text
 from ..exam import Question
-from ..exam.steps import Answer, Solution
 from ..exam.questions import asked_layers
+from ..exam.steps import Answer, Solution
 from ..model.conventions import convention
 from ..render.latex import document, escape, number_latex, write_document
 from ..render.latex.escape import Raw

@@ -14,7 +14,6 @@ Errors name the file, the field and the value, e.g.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field, replace
 from decimal import Context, Decimal, localcontext
