@@ -14,6 +14,7 @@ replace a system device.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 import signal
@@ -215,15 +216,20 @@ def test_plot_onto_its_own_spec_and_variants_into_its_folder(files, tmp_path, ca
     assert listing(tmp_path) == before
 
 
+def test_pdf_onto_its_own_tex(tmp_path, capsys):
+    out = tmp_path / "sheet.pdf"
+    code, _, err = run(capsys, "solve", "--latex", str(out), "--pdf")
+    assert one_line(code, err).startswith(f"symcnn: error: {out}: the PDF is written beside the .tex")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_pdf_beside_the_sheet_onto_the_spec(tmp_path, capsys):
-    """--pdf writes sheet.pdf beside sheet.tex: a spec called sheet.pdf is refused, before TeX runs."""
+    """--pdf writes sheet.pdf beside sheet.tex: a spec called sheet.pdf is refused before the .tex is written."""
     spec = tmp_path / "sheet.pdf"
     spec.write_text(embedded_text(), encoding="utf-8")
     code, _, err = run(capsys, "solve", str(spec), "--latex", str(tmp_path / "sheet.tex"), "--pdf")
-    if shutil.which("pdflatex") is None:
-        pytest.skip("needs pdflatex")
     assert f"{spec}: is an input of this command" in one_line(code, err)
-    assert spec.read_text(encoding="utf-8") == embedded_text()
+    assert spec.read_text(encoding="utf-8") == embedded_text() and [p.name for p in tmp_path.iterdir()] == ["sheet.pdf"]
 
 
 @pytest.mark.parametrize("command", [c for c in WRITERS if c != "init"] + ["init"])
@@ -318,6 +324,9 @@ def test_ascii_only_stdout_degrades_symbols():
         assert b"internal error" not in r.stderr
     r = symcnn("solve", "--lang", "en", env={"PYTHONIOENCODING": "ascii"})
     assert b"floor(" in r.stdout and b"H_1" in r.stdout  # ⌊ … ⌋ and H₁ in ASCII
+    for argv in (["solve", "--json"], ["verify", "--json"], ["report", "--json"], ["formulas", "--json"]):
+        r = symcnn(*argv, env={"PYTHONIOENCODING": "ascii"})
+        assert json.loads(r.stdout.decode("ascii")), argv  # degraded text, still valid JSON
 
 
 def wait_for(predicate, timeout: float = 120) -> None:

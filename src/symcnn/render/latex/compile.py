@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...errors import SymcnnError, ToolMissingError
-from ...fileio import atomic_write
+from ...fileio import atomic_write, check_not_input
 
 FLAGS = ("-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "-file-line-error")
 
@@ -131,6 +131,11 @@ def write_document(tex: str | Path, source: str, pdf: bool = False) -> list[Path
     The .tex is written first, so it stays in place when TeX is missing or fails; the
     error then says that it was written.
     """
+    if pdf and Path(tex).with_suffix(".pdf") == Path(tex):
+        raise SymcnnError(f"{tex}: the PDF is written beside the .tex with the suffix .pdf, so it would replace"
+                          " this file; give the LaTeX file another suffix (sheet.tex)")
+    if pdf:
+        check_not_input(Path(tex).with_suffix(".pdf"))  # before the .tex is written: nothing half done
     written = [atomic_write(tex, source)]
     if pdf:
         try:
