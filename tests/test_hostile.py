@@ -576,3 +576,44 @@ def test_shapes_question_that_skips_a_layer_warns_and_all_asks_every_map(tmp_pat
     # the seed's H×W×D maps are its four conv and pool layers: "all" asks the same as [1, 2, 3, 4]
     assert [tuple(v) for v in a["value"]] == list(solution.answer("2a").value)
     assert not [w for w in json.loads(out)["warnings"] if w["code"] == "shapes_skip"]
+
+
+# --------------------------------------------------------------------------- properties
+
+
+def test_any_text_is_a_toml_key_that_loads_back():
+    import tomllib
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from symcnn.verify.keyfile import toml_key, toml_string
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(min_size=1, max_size=30), st.text(max_size=30))
+    def check(key, title):
+        data = tomllib.loads(f"[key]\ntitle = {toml_string(title)}\n[questions.{toml_key(key)}]\nvalues = []\n")
+        assert list(data["questions"]) == [key] and data["key"]["title"] == title
+
+    check()
+
+
+def test_any_layer_names_make_a_csv_header_that_reads_back():
+    import io
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from symcnn.scaling.sweep import csv_header
+
+    class Named:
+        def __init__(self, columns):
+            self.columns = columns
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(st.text(min_size=1, max_size=12), min_size=1, max_size=6))
+    def check(names):
+        head = csv_header(Named(tuple(names))).decode("utf-8")  # type: ignore[arg-type]
+        assert next(csv.reader(io.StringIO(head, newline=""))) == names
+
+    check()

@@ -491,8 +491,8 @@ def csv_header(sw: Sweep) -> bytes:
     import csv
 
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerow(sw.columns)
-    return out.getvalue().encode("utf-8")
+    csv.writer(out, lineterminator="\r\n").writerow(sw.columns)  # "\r\n": a name holding \r or \n is quoted
+    return out.getvalue().removesuffix("\r\n").encode("utf-8") + b"\n"
 
 
 def write_csv(sw: Sweep, path: str | Path, observe: Callable[[Chunk], None] | None = None) -> int:
