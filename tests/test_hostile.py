@@ -27,11 +27,12 @@ from pathlib import Path
 
 import pytest
 
+import symcnn
 from symcnn.cli import main
 from symcnn.exam.spec import embedded_text
 
-ROOT = Path(__file__).parents[1]
-ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "SYMCNN_DEBUG": ""}
+SRC = Path(symcnn.__file__).parents[1]  # the symcnn under test, also in subprocesses
+ENV = {**os.environ, "PYTHONPATH": str(SRC), "SYMCNN_DEBUG": ""}
 LONG = "a" * 300  # bytes in one name: more than any file system allows (255)
 
 
