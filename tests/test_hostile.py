@@ -93,6 +93,7 @@ READERS = {
     "variants": ["variants", "IN", "--count", "1", "--check"],
     "verify key": ["verify", "IN"],
     "verify --exam": ["verify", "--exam", "IN"],
+    "export": ["export", "moodle", "IN", "-o", "OUT"],
 }
 
 # (command, argv) with OUT for the output under test; IN is the input it reads
@@ -103,7 +104,17 @@ WRITERS = {
     "verify --template": ["verify", "--exam", "IN", "--template", "OUT", "--force"],
     "paper --latex": ["paper", "IN", "--latex", "OUT"],
     "init": ["init", "OUT", "--force"],
+    "export -o": ["export", "moodle", "IN", "-o", "OUT"],
 }
+
+
+def test_every_command_is_in_the_matrix():
+    """A new command must join the hostile runs: each command reads in READERS and writes in WRITERS."""
+    from symcnn.cli import COMMANDS
+
+    readers = {argv[0] for argv in READERS.values()}
+    writers = {argv[0] for argv in WRITERS.values()} | {"variants", "sweep"}  # --out, --plot: tested on their own
+    assert set(COMMANDS) - {"init"} <= readers and set(COMMANDS) - {"formulas", "report"} <= writers
 
 
 def argv_for(template: list[str], inp: str, out: str) -> list[str]:
@@ -181,6 +192,7 @@ SELF = {  # (command, argv): the output is the input itself
     "verify --latex (exam)": ["verify", "KEY", "--exam", "SPEC", "--latex", "SPEC"],
     "verify --template": ["verify", "--exam", "SPEC", "--template", "SPEC", "--force"],
     "paper --latex": ["paper", "SPEC", "--latex", "SPEC"],
+    "export -o": ["export", "moodle", "SPEC", "-o", "SPEC"],
 }
 
 
