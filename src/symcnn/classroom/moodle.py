@@ -286,10 +286,14 @@ def _slots(solution: Solution, q: Question, a: Answer, lang: str) -> list[_Slot]
         return out
     if isinstance(value, tuple):
         names = components(solution).get(q.id) or tuple(str(k + 1) for k in range(len(value)))
+        if not names:
+            raise SymcnnError(f"question {q.id}: its answer is none, which Moodle cannot grade as a number")
+        head = str(a.steps[-1].symbol).split("_")[0] if a.steps else "x"  # δ, p, x: what the last steps write
+        head = {"delta": "δ"}.get(head, head)
         out = []
         for k, cls in enumerate(names):
             mine = tuple(st for st in a.steps if st.args.get("cls") == cls) or a.steps
-            out.append(_Slot(f"δ<sub>{_h(cls)}</sub> =", (k,), mine))
+            out.append(_Slot(f"{_h(head)}<sub>{_h(cls)}</sub> =", (k,), mine))
         return out
     return [_Slot("", (), a.steps)]
 

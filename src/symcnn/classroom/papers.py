@@ -27,6 +27,7 @@ from typing import Any, Callable
 
 from ..catalogue import text
 from ..exam import Question
+from ..exam.kinds import QUESTION_KINDS
 from ..exam.questions import asked_layers
 from ..exam.steps import Answer, Solution
 from ..model.conventions import convention
@@ -203,7 +204,8 @@ def question_blanks(sh: Sheet, q: Question, a: Answer) -> dict[str, str]:
     for name, value in q.options.items():
         if name != "layers":
             blanks[name] = ", ".join(map(str, value)) if isinstance(value, tuple) else (
-                sh.number(value) if isinstance(value, int) else str(value))
+                sh.number(value) if isinstance(value, (int, Fraction)) else str(value))
+    blanks.update(QUESTION_KINDS[q.kind].text_blanks(exam, q, sh.lang, sh.number))
     return blanks
 
 

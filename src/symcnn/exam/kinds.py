@@ -12,6 +12,7 @@ A new kind is one entry here and one function ``(Context, Question) -> Answer`` 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from ..checked import check_int
@@ -29,12 +30,22 @@ class QuestionKind:
     solver: str
     options: Mapping[str, Callable[[Any, str], Any]]
     module: str = "questions"
+    blanks: str | None = None  # a function of the module: (exam, question, lang, number) -> its text's blanks
 
     def solve(self, ctx: Context, q: Question) -> Answer:
         from importlib import import_module
 
         answer: Answer = getattr(import_module(f"{__package__}.{self.module}"), self.solver)(ctx, q)
         return answer
+
+    def text_blanks(self, exam: Any, q: Question, lang: str, number: Callable[[Any], str]) -> dict[str, str]:
+        """Blanks the kind's question text fills beyond its options (defaults, words for choices)."""
+        if self.blanks is None:
+            return {}
+        from importlib import import_module
+
+        found: dict[str, str] = getattr(import_module(f"{__package__}.{self.module}"), self.blanks)(exam, q, lang, number)
+        return found
 
 
 def _int_list(t: Any, name: str) -> tuple[int, ...]:
@@ -63,6 +74,91 @@ def _str_option(t: Any, name: str) -> str:
     return t.str(name)
 
 
+def _choice(*choices: str) -> Callable[[Any, str], str]:
+    def read(t: Any, name: str) -> str:
+        return t.str(name, choices=choices)
+
+    return read
+
+
+def _bool_option(t: Any, name: str) -> bool:
+    return t.bool(name)
+
+
+def _bytes_option(t: Any, name: str) -> int:
+    return t.int(name, maximum=64)
+
+
+MAX_THROUGHPUT = 10**30  # operations per second: far beyond any machine
+
+
+def _throughput_option(t: Any, name: str) -> Fraction:
+    """A positive rate such as ``1.2e13``, read exactly (a Decimal from TOML, never a float)."""
+    from decimal import Decimal
+
+    raw = t.raw(name)
+    bad = isinstance(raw, bool) or not isinstance(raw, (int, Decimal)) or (
+        isinstance(raw, Decimal) and (not raw.is_finite() or len(raw.as_tuple().digits) > 30))
+    if bad or not 0 < raw <= MAX_THROUGHPUT:
+        t.fail(t.path(name), "must be a number of operations per second above 0 and at most 1e30 (e.g. 1.2e13)", raw)
+    return Fraction(raw)
+
+
+def _fraction_option(t: Any, name: str) -> Fraction:
+    value = t.number(name)
+    if not 0 < value <= 1:
+        t.fail(t.path(name), "must be a number above 0 and at most 1", t.data[name])
+    return value
+
+
+TRAINING_MEMORY = {"optimizer": _choice("sgd", "momentum", "adam"), "bytes_per_value": _bytes_option,
+                   "master_weights": _bool_option, "batch_size": _int_option}
+TRAINING_TIME = {"throughput": _throughput_option, "utilization": _fraction_option,
+                 "of": _choice("iteration", "epoch", "run"), "unit": _choice("s", "min", "h"),
+                 "decimals": _decimals_option}
+
+
+MAX_CANDIDATES = 10**7  # values of the unknown solve.for may scan
+
+
+def _unknown_option(t: Any, name: str) -> str:
+    return t.str(name)
+
+
+def _quantity_option(t: Any, name: str) -> Any:
+    """Another kind and its options, as an inline table: ``quantity = { kind = "network.params" }``."""
+    from . import Question
+
+    inner = t.table(name)
+    kind = inner.str("kind", choices=tuple(k for k in QUESTION_KINDS if k != "solve.for"))
+    options = {n: read(inner, n) for n, read in QUESTION_KINDS[kind].options.items() if n in inner.data}
+    inner.done()
+    return Question("quantity", kind, options)
+
+
+def _equals_option(t: Any, name: str) -> Any:
+    """An integer, or a list of them (nested like the answer: a shape, a list of shapes)."""
+    def read(v: Any, where: str) -> Any:
+        if isinstance(v, list) and v and len(v) <= 1000:
+            return tuple(read(x, f"{where}[{i}]") for i, x in enumerate(v))
+        return check_int(v, where, t.source, minimum=0, maximum=2**256)
+
+    return read(t.raw(name), t.path(name))
+
+
+def _range_option(t: Any, name: str) -> tuple[int, int]:
+    low, high = t.list(name, lambda v, f: check_int(v, f, t.source, minimum=0), min_len=2, max_len=2)
+    if high < low:
+        t.fail(t.path(name), "must be [low, high] with low <= high", [low, high])
+    if high - low + 1 > MAX_CANDIDATES:
+        t.fail(t.path(name), f"holds {high - low + 1} candidates; solve.for scans at most {MAX_CANDIDATES}", [low, high])
+    return low, high
+
+
+SOLVE_FOR = {"unknown": _unknown_option, "quantity": _quantity_option, "equals": _equals_option,
+             "range": _range_option, "solutions": _choice("all", "smallest")}
+
+
 QUESTION_KINDS: dict[str, QuestionKind] = {
     "dataset.crops": QuestionKind("dataset_crops", {}),
     "dataset.samples": QuestionKind("dataset_samples", {}),
@@ -77,4 +173,13 @@ QUESTION_KINDS: dict[str, QuestionKind] = {
     "memory.activations": QuestionKind("memory_activations", {}),
     "memory.total": QuestionKind("memory_total", {}),
     "inference.cost": QuestionKind("inference_cost", {"height": _int_option, "width": _int_option}),
+    # training memory and time, the softmax and its loss (symcnn.exam.training_questions)
+    "training.memory": QuestionKind("training_memory", TRAINING_MEMORY, "training_questions",
+                                     "memory_blanks"),
+    "training.time": QuestionKind("training_time", TRAINING_TIME, "training_questions", "time_blanks"),
+    "softmax.probabilities": QuestionKind("softmax_probabilities", {"decimals": _decimals_option},
+                                          module="training_questions"),
+    "softmax.loss": QuestionKind("softmax_loss", {"decimals": _decimals_option}, module="training_questions"),
+    # a question solved for an unknown field of the spec (symcnn.exam.solve_for)
+    "solve.for": QuestionKind("solve_for", SOLVE_FOR, "solve_for", "solve_for_blanks"),
 }

@@ -63,7 +63,12 @@ def load_exam(path: str | Path | None = None) -> Exam:
 
 def parse_exam(text: str, source: str) -> Exam:
     """Validate a spec's text into an Exam; the first problem raises SpecError."""
-    root = Table(read_toml(text, source), "", source)
+    return exam_from_data(read_toml(text, source), source)
+
+
+def exam_from_data(data: dict[str, Any], source: str) -> Exam:
+    """Validate a spec's TOML data (as :func:`read_toml` reads it) into an Exam."""
+    root = Table(data, "", source)
     head = root.table("exam")
     title = head.str("title", "Exam")
     language = head.str("language", "vi", LANGUAGES)
@@ -83,9 +88,21 @@ def parse_exam(text: str, source: str) -> Exam:
     _classes_fit(network, softmax, source)
     questions = _questions(root, source)
     variants = _variants(root)
+    carried_credit = _grading(root)
     root.done()
     return Exam(title, language, conv, dataset, network, training, softmax, inference_bytes, questions, source,
-                code, variants)
+                code, variants, data, carried_credit)
+
+
+def _grading(root: Table) -> Fraction:
+    """``[grading] carried_credit``: the share of a question's points for an error carried forward (0 … 1)."""
+    t = root.table("grading", {})
+    credit = t.number("carried_credit") if "carried_credit" in t.data else Fraction(1, 2)
+    t.used.add("carried_credit")
+    if not 0 <= credit <= 1:
+        t.fail(t.path("carried_credit"), "must be a number from 0 to 1", t.data["carried_credit"])
+    t.done()
+    return credit
 
 
 def _classes_fit(network: Network, softmax: Softmax, source: str) -> None:

@@ -95,6 +95,16 @@ class Solution:
         raise KeyError(qid)
 
 
+class Solutions(tuple):  # type: ignore[type-arg]
+    """The integer solutions ``solve.for`` found, in increasing order; empty: none.
+
+    A tuple, so JSON writes a list; printers write ``3, 5`` (not a shape ``3 × 5``) or the word for none.
+    """
+
+    def __repr__(self) -> str:
+        return f"Solutions({tuple(self)!r})"
+
+
 def in_language(a: Answer, lang: str) -> Answer:
     """``a`` and its steps marked with the exam's language (for their Jupyter displays)."""
     from dataclasses import replace

@@ -130,9 +130,10 @@ def components(solution: Solution) -> dict[str, tuple[str, ...]]:
     """Names of the parts of per-class answers, by question id."""
     out: dict[str, tuple[str, ...]] = {}
     for a in solution.answers:
-        if isinstance(a.value, tuple):
-            names = [s.args.get("cls", "") for s in a.steps if s.label == "step.delta"]
-            if len(names) == len(a.value):
+        if isinstance(a.value, tuple) and a.steps:
+            last = a.steps[-1].label  # one step per class ends the answer: δ = p − y, or p = softmax(o)
+            names = [s.args.get("cls", "") for s in a.steps if s.label == last]
+            if len(names) == len(a.value) and all(names):
                 out[a.id] = tuple(names)
     return out
 

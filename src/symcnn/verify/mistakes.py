@@ -16,6 +16,7 @@ kind (code)                    where it applies
 ``AUG_FACTOR``                 transforms t and originals o of the augmentation
 ``BYTES_PER_VALUE``            each bytes-per-value leaf, and each use of it apart
 ``BATCH_SIZE`` ``EPOCHS``      the mini-batch, the epochs
+``OPTIMIZER_STATE``            the optimiser's state tensors per parameter (Adam: 2, momentum: 1)
 ``ITERATIONS``                 iterations per epoch: one, ⌊N/B⌋, ⌈N/B⌉ + 1, N
 ``BACKWARD_OMITTED`` …FACTOR   the backward factor r
 ``CONV_PADDING`` …             padding of each window layer; one side only
@@ -257,6 +258,15 @@ def _leaf_values(code: str, name: str, options: Callable[[int], tuple[int, ...]]
 
 batch_size = _leaf_values("BATCH_SIZE", "B", lambda b: (1, b // 2, 2 * b))
 epochs = _leaf_values("EPOCHS", "E", lambda e: (1, e - 1, e + 1), "epoch")
+
+
+def optimizer_state(ctx: Context) -> Iterator[Mistake]:
+    """The optimiser's state tensors miscounted: Adam's two moments counted once, momentum's velocity left out."""
+    for leaf in ctx.leaves("n_opt"):
+        right = int(leaf.value)
+        for v in range(3):
+            if v != right:
+                yield _mistake("OPTIMIZER_STATE", "OPTIMIZER_STATE", {"got": v, "right": right}, values={leaf.id: v})
 
 
 def iterations(ctx: Context) -> Iterator[Mistake]:
@@ -698,6 +708,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("AUG_FACTOR", aug_factor),
     Kind("BATCH_SIZE", batch_size),
     Kind("EPOCHS", epochs),
+    Kind("OPTIMIZER_STATE", optimizer_state),
     Kind("ITERATIONS", iterations),
     Kind("BACKWARD_OMITTED", backward),
     Kind("CONV_PADDING", padding),
