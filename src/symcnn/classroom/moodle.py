@@ -43,6 +43,7 @@ from typing import Any, Iterable, Sequence
 from ..catalogue import text
 from ..errors import SymcnnError
 from ..exam import Question
+from ..exam.questions import asked_layers
 from ..exam.steps import Answer, Solution, round_decimal
 from ..render.latex.printer import printer
 from ..render.latex.sheet import Sheet
@@ -272,7 +273,7 @@ class _Slot:
 def _slots(solution: Solution, q: Question, a: Answer, lang: str) -> list[_Slot]:
     value = a.value
     if isinstance(value, tuple) and value and all(isinstance(v, tuple) for v in value):
-        layers = list(q.options.get("layers", range(1, len(value) + 1)))
+        layers = list(asked_layers(q, solution.numbers)) if q.kind == "network.shapes" else list(range(1, len(value) + 1))
         nodes = solution.exam.network.nodes
         out = []
         for k, (i, shape) in enumerate(zip(layers, value)):
