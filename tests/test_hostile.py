@@ -94,6 +94,7 @@ READERS = {
     "verify key": ["verify", "IN"],
     "verify --exam": ["verify", "--exam", "IN"],
     "export": ["export", "moodle", "IN", "-o", "OUT"],
+    "grade": ["grade", "IN", "--out", "OUT"],
 }
 
 # (command, argv) with OUT for the output under test; IN is the input it reads
@@ -113,7 +114,7 @@ def test_every_command_is_in_the_matrix():
     from symcnn.cli import COMMANDS
 
     readers = {argv[0] for argv in READERS.values()}
-    writers = {argv[0] for argv in WRITERS.values()} | {"variants", "sweep"}  # --out, --plot: tested on their own
+    writers = {argv[0] for argv in WRITERS.values()} | {"variants", "sweep", "grade"}  # folders, --plot: on their own
     assert set(COMMANDS) - {"init"} <= readers and set(COMMANDS) - {"formulas", "report"} <= writers
 
 

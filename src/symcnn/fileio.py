@@ -90,16 +90,13 @@ def _strerror(e: OSError) -> str:
     return e.strerror or str(e)
 
 
-def read_text(path: str | Path, error: type[SymcnnError] = SymcnnError, limit: int = MAX_INPUT_BYTES) -> str:
-    """The UTF-8 text of an input file; every failure is ``error`` naming the file.
+def read_bytes(path: str | Path, error: type[SymcnnError] = SymcnnError, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """The bytes of an input file (at most ``limit``); every failure is ``error`` naming the file.
 
     The file type is checked on the opened descriptor before anything is read (a FIFO
     is opened without waiting for a writer), and at most ``limit`` + 1 bytes are read.
 
-    >>> read_text("/nonexistent/exam.toml")
-    Traceback (most recent call last):
-    symcnn.errors.SymcnnError: /nonexistent/exam.toml: no such file
-    >>> read_text("/dev/null")
+    >>> read_bytes("/dev/null")
     Traceback (most recent call last):
     symcnn.errors.SymcnnError: /dev/null: is a character device, not a file; symcnn reads specs, keys and models from regular files
     """
@@ -127,10 +124,21 @@ def read_text(path: str | Path, error: type[SymcnnError] = SymcnnError, limit: i
         raise error(f"{p}: larger than {limit // 2**20} MiB; symcnn reads specs and keys up to that size")
     if _inputs is not None:
         _inputs.add(_real(p))
+    return raw
+
+
+def read_text(path: str | Path, error: type[SymcnnError] = SymcnnError, limit: int = MAX_INPUT_BYTES) -> str:
+    """The UTF-8 text of an input file (:func:`read_bytes`, decoded); every failure is ``error`` naming the file.
+
+    >>> read_text("/nonexistent/exam.toml")
+    Traceback (most recent call last):
+    symcnn.errors.SymcnnError: /nonexistent/exam.toml: no such file
+    """
+    raw = read_bytes(path, error, limit)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise error(f"{p}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+        raise error(f"{Path(path)}: not UTF-8 text ({e.reason} at byte {e.start})") from None
 
 
 def _mode() -> int:
