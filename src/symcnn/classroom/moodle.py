@@ -44,7 +44,7 @@ from ..catalogue import text
 from ..errors import SymcnnError
 from ..exam import Question
 from ..exam.questions import asked_layers
-from ..exam.steps import Answer, Solution, round_decimal
+from ..exam.steps import Answer, Solution, Vector, round_decimal
 from ..render.latex.printer import printer
 from ..render.latex.sheet import Sheet
 from ..render.printing import shows_formula, value_text
@@ -272,9 +272,35 @@ class _Slot:
 
 def _slots(solution: Solution, q: Question, a: Answer, lang: str) -> list[_Slot]:
     value = a.value
+    nodes = solution.exam.network.nodes
+    if q.kind.startswith("layer."):  # layers named or by position (exam/layer_questions.py)
+        from ..exam.layer_questions import layer_positions
+
+        positions = list(layer_positions(solution.exam, q)[0])
+    elif q.kind == "network.shapes":  # its list, or "all"
+        positions = list(asked_layers(q, solution.numbers))
+    else:
+        positions = list(q.options.get("layers", range(1, len(value) + 1 if isinstance(value, tuple) else 1)))
+    if a.unit == "shape" and isinstance(value, tuple) and value and not isinstance(value[0], tuple):  # one layer
+        letters = "HWD" if len(value) == 3 else "N"
+        return [_Slot(f"{letters[j]} =", (j,), tuple(st for st in a.steps if str(st.symbol).startswith(letters[j])))
+                for j in range(len(value))]
+    if isinstance(value, Vector) and a.parts:  # named parts: R, J, A of a receptive field
+        out = []
+        for k, part in enumerate(a.parts):
+            head, _, sub = str(part).partition("_")
+            mine = tuple(st for st in a.steps if str(st.symbol).startswith(head + "_"))
+            out.append(_Slot(f"{_h(head)}<sub>{_h(sub)}</sub> =", (k,), mine))
+        return out
+    if isinstance(value, Vector) and q.kind.startswith("layer."):  # one value per layer
+        out = []
+        for k, i in enumerate(positions):
+            name = nodes[i - 1].name
+            mine = tuple(st for st in a.steps if st.args.get("layer") == name) or a.steps
+            out.append(_Slot(f"i = {i} ({_h(name)}):", (k,), mine))
+        return out
     if isinstance(value, tuple) and value and all(isinstance(v, tuple) for v in value):
-        layers = list(asked_layers(q, solution.numbers)) if q.kind == "network.shapes" else list(range(1, len(value) + 1))
-        nodes = solution.exam.network.nodes
+        layers = positions
         out = []
         for k, (i, shape) in enumerate(zip(layers, value)):
             name = nodes[i - 1].name

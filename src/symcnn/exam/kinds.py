@@ -4,6 +4,9 @@ The spec loader checks ``kind`` and its options against :data:`QUESTION_KINDS` w
 loading the solvers (they need sympy); :meth:`QuestionKind.solve` loads them on first use.
 A new kind is one entry here and one function ``(Context, Question) -> Answer`` in
 :mod:`symcnn.exam.questions`, or in another module of :mod:`symcnn.exam` named by ``module``.
+A kind whose answer depends on the input size is tagged ``sized=True`` and so takes
+``height``/``width``; every kind takes ``unit``/``decimals`` for an answer in bytes or a count
+(:mod:`symcnn.exam.generic` does both, for every kind, by the unit its answer is tagged with).
 
 >>> sorted(QUESTION_KINDS)[:3]
 ['dataset.bytes', 'dataset.crops', 'dataset.samples']
@@ -16,6 +19,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from ..checked import check_int
+from .units import UNITS
 
 if TYPE_CHECKING:
     from . import Question
@@ -25,18 +29,39 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class QuestionKind:
-    """A question kind: its solver's name in ``symcnn.exam.<module>``, and its options."""
+    """A question kind: its solver's name in ``symcnn.exam.<module>``, and its options.
+
+    ``sized``: the answer depends on the input size, so the kind also takes ``height`` and
+    ``width`` (:data:`SIZE_OPTIONS`) and is solved at that size (:mod:`symcnn.exam.generic`).
+    Every kind takes ``unit`` and ``decimals`` (:data:`UNIT_OPTIONS`) unless it defines them
+    itself: an answer in bytes or a count is then converted (``MB``, ``M``).
+    """
 
     solver: str
     options: Mapping[str, Callable[[Any, str], Any]]
     module: str = "questions"
     blanks: str | None = None  # a function of the module: (exam, question, lang, number) -> its text's blanks
+    sized: bool = False
+
+    @property
+    def accepted(self) -> dict[str, Callable[[Any, str], Any]]:
+        """Every option a question of this kind may set: its own, the size's, the unit's."""
+        out = dict(UNIT_OPTIONS)
+        if self.sized:
+            out.update(SIZE_OPTIONS)
+        out.update(self.options)
+        return out
 
     def solve(self, ctx: Context, q: Question) -> Answer:
         from importlib import import_module
 
-        answer: Answer = getattr(import_module(f"{__package__}.{self.module}"), self.solver)(ctx, q)
-        return answer
+        from .generic import at_size, in_unit
+
+        solver = getattr(import_module(f"{__package__}.{self.module}"), self.solver)
+        own = set(self.options)
+        answer: Answer = (at_size(ctx, q, solver, QUESTION_KINDS) if self.sized and not own & set(SIZE_OPTIONS)
+                          else solver(ctx, q))
+        return in_unit(ctx, q, answer, "decimals" in own) if "unit" not in own else answer
 
     def text_blanks(self, exam: Any, q: Question, lang: str, number: Callable[[Any], str]) -> dict[str, str]:
         """Blanks the kind's question text fills beyond its options (defaults, words for choices)."""
@@ -52,7 +77,7 @@ def _int_list(t: Any, name: str) -> tuple[int, ...]:
     return t.list(name, lambda v, f: check_int(v, f, t.source), min_len=1)
 
 
-def _layers_option(t: Any, name: str) -> tuple[int, ...] | str:
+def _shapes_layers_option(t: Any, name: str) -> tuple[int, ...] | str:
     """``layers = [1, 2, 3, 4]`` (numbered as in the layer table) or ``layers = "all"``."""
     value = t.raw(name)
     if value == "all":
@@ -83,6 +108,42 @@ def _choice(*choices: str) -> Callable[[Any, str], str]:
 
 def _bool_option(t: Any, name: str) -> bool:
     return t.bool(name)
+
+
+def _layer_ref(value: Any, field: str, source: str) -> int | str:
+    """A layer named as the spec names it (``"conv2"``) or by its position in the layer table (``3``)."""
+    from ..checked import check_str
+    from ..errors import SpecError
+
+    if isinstance(value, int) and not isinstance(value, bool):
+        return check_int(value, field, source)
+    if isinstance(value, str):
+        return check_str(value, field, source)
+    raise SpecError(f"{source}: {field} must be a layer name or its position (1, 2, …), got {value!r}"[:300])
+
+
+def _layer_option(t: Any, name: str) -> int | str:
+    return _layer_ref(t.raw(name), t.path(name), t.source)
+
+
+def _layers_option(t: Any, name: str) -> tuple[int | str, ...]:
+    refs: tuple[int | str, ...] = t.list(name, lambda v, f: _layer_ref(v, f, t.source), min_len=1)
+    for i, ref in enumerate(refs):
+        if ref in refs[:i]:
+            t.fail(f"{t.path(name)}[{i}]", "repeats an earlier layer", ref)
+    return refs
+
+
+
+
+def _unit_option(t: Any, name: str) -> str:
+    return t.str(name, choices=tuple(UNITS))
+
+
+UNIT_OPTIONS: dict[str, Callable[[Any, str], Any]] = {"unit": _unit_option, "decimals": _decimals_option}
+SIZE_OPTIONS: dict[str, Callable[[Any, str], Any]] = {"height": _int_option, "width": _int_option}
+LAYER_OPTIONS: dict[str, Callable[[Any, str], Any]] = {"layer": _layer_option, "layers": _layers_option,
+                                                       "sum": _bool_option}
 
 
 def _bytes_option(t: Any, name: str) -> int:
@@ -131,7 +192,7 @@ def _quantity_option(t: Any, name: str) -> Any:
 
     inner = t.table(name)
     kind = inner.str("kind", choices=tuple(k for k in QUESTION_KINDS if k != "solve.for"))
-    options = {n: read(inner, n) for n, read in QUESTION_KINDS[kind].options.items() if n in inner.data}
+    options = {n: read(inner, n) for n, read in QUESTION_KINDS[kind].accepted.items() if n in inner.data}
     inner.done()
     return Question("quantity", kind, options)
 
@@ -163,20 +224,29 @@ QUESTION_KINDS: dict[str, QuestionKind] = {
     "dataset.crops": QuestionKind("dataset_crops", {}),
     "dataset.samples": QuestionKind("dataset_samples", {}),
     "dataset.bytes": QuestionKind("dataset_bytes", {}),
-    "network.shapes": QuestionKind("network_shapes", {"layers": _layers_option}),
-    "network.params": QuestionKind("network_params", {}),
-    "training.forward": QuestionKind("training_forward", {}),
-    "training.batch": QuestionKind("training_batch", {}),
-    "training.run": QuestionKind("training_run", {}),
+    "network.shapes": QuestionKind("network_shapes", {"layers": _shapes_layers_option}, sized=True),
+    "network.params": QuestionKind("network_params", {}, sized=True),
+    "training.forward": QuestionKind("training_forward", {}, sized=True),
+    "training.batch": QuestionKind("training_batch", {}, sized=True),
+    "training.run": QuestionKind("training_run", {}, sized=True),
     "softmax.delta": QuestionKind("softmax_delta", {"decimals": _decimals_option}),
     "softmax.step": QuestionKind("softmax_step", {"decimals": _decimals_option, "output": _str_option}),
-    "memory.activations": QuestionKind("memory_activations", {}),
-    "memory.total": QuestionKind("memory_total", {}),
+    "memory.activations": QuestionKind("memory_activations", {}, sized=True),
+    "memory.total": QuestionKind("memory_total", {}, sized=True),
     "inference.cost": QuestionKind("inference_cost", {"height": _int_option, "width": _int_option}),
+    # one quantity of chosen layers, and the receptive field (symcnn.exam.layer_questions)
+    "layer.shape": QuestionKind("layer_shape", {"layer": _layer_option, "layers": _layers_option},
+                                "layer_questions", sized=True),
+    "layer.params": QuestionKind("layer_params", LAYER_OPTIONS, "layer_questions", sized=True),
+    "layer.weights": QuestionKind("layer_weights", LAYER_OPTIONS, "layer_questions", sized=True),
+    "layer.biases": QuestionKind("layer_biases", LAYER_OPTIONS, "layer_questions", sized=True),
+    "layer.cost": QuestionKind("layer_cost", LAYER_OPTIONS, "layer_questions", sized=True),
+    "layer.values": QuestionKind("layer_values", LAYER_OPTIONS, "layer_questions", sized=True),
+    "network.receptive_field": QuestionKind("receptive_field", {"layer": _layer_option}, "layer_questions"),
     # training memory and time, the softmax and its loss (symcnn.exam.training_questions)
     "training.memory": QuestionKind("training_memory", TRAINING_MEMORY, "training_questions",
-                                     "memory_blanks"),
-    "training.time": QuestionKind("training_time", TRAINING_TIME, "training_questions", "time_blanks"),
+                                     "memory_blanks", sized=True),
+    "training.time": QuestionKind("training_time", TRAINING_TIME, "training_questions", "time_blanks", sized=True),
     "softmax.probabilities": QuestionKind("softmax_probabilities", {"decimals": _decimals_option},
                                           module="training_questions"),
     "softmax.loss": QuestionKind("softmax_loss", {"decimals": _decimals_option}, module="training_questions"),

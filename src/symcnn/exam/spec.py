@@ -278,7 +278,7 @@ def _questions(root: Table, source: str) -> tuple[Question, ...]:
         seen.add(qid)
         t.where = f"question {qid}"  # users name questions by their ids
         kind = t.str("kind", choices=tuple(QUESTION_KINDS))
-        options = {name: read(t, name) for name, read in QUESTION_KINDS[kind].options.items() if name in t.data}
+        options = {name: read(t, name) for name, read in QUESTION_KINDS[kind].accepted.items() if name in t.data}
         points = _points(t) if "points" in t.data else None
         text = _question_text(t) if "text" in t.data else None
         t.allow(*QUESTION_KINDS[kind].options, "points", "text")

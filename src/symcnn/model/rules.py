@@ -117,6 +117,21 @@ def memory_bytes(n, b):
     return n * b
 
 
+def rf_size(r, k, j):
+    """Receptive field on the input of a window of extent k over outputs j input pixels apart, each seeing r."""
+    return r + (k - 1) * j
+
+
+def rf_jump(j, s):
+    """Input pixels between neighbouring outputs of a layer of stride s over outputs j apart."""
+    return j * s
+
+
+def rf_start(a, p, j):
+    """Input pixel where the first output's field starts: p padded positions, j apart, before the input's start a."""
+    return a - p * j
+
+
 # ---------------------------------------------------------------- training memory, time and loss
 
 

@@ -909,14 +909,19 @@ def _support(solution: Any, asked: set[str]) -> list[Any]:
 def _view(solution: Any, g: Graph, answer: Any, scope: str, steps: tuple, value: Any,
           assumption: str | None = None) -> View:
     local = {**g.links.get(scope, {}), **g.scopes.get(scope, {})}
+    net = g.scopes["network"]
+    seen = {**net, **local}  # an answer at another input size has its own sizes
     if answer.kind == "network.shapes" and assumption is None:
         q = next(q for q in solution.exam.questions if q.id == answer.id)
         from ..exam.questions import asked_layers
 
         layers = asked_layers(q, solution.numbers)
-        net = g.scopes["network"]
-        target = tuple(tuple(_shape_part(g, net, s) for s in solution.formulas.layers[i - 1].symbols) for i in layers)
+        target = tuple(tuple(_shape_part(g, seen, s) for s in solution.formulas.layers[i - 1].symbols) for i in layers)
         return View(answer.id, answer.kind, target, None, answer.unit, scope=scope)
+    if getattr(answer, "parts", ()) and assumption is None:  # the symbols the value is made of, nested like it
+        target = _parts_target(g, seen, answer.parts)
+        names = tuple(str(p) for p in answer.parts) if not isinstance(answer.parts[0], tuple) else ()
+        return View(answer.id, answer.kind, target, answer.decimals, answer.unit, names, scope)
     if isinstance(value, tuple):
         label = steps[-1].label
         parts = [s for s in steps if s.label == label]
@@ -925,6 +930,12 @@ def _view(solution: Any, g: Graph, answer: Any, scope: str, steps: tuple, value:
                     names, scope)
     nid = local[steps[-1].symbol]
     return View(answer.id, answer.kind, nid, answer.decimals, answer.unit, scope=scope, assumption=assumption)
+
+
+def _parts_target(g: Graph, seen: Mapping[Any, int], parts: Any) -> Target:
+    if isinstance(parts, tuple):
+        return tuple(_parts_target(g, seen, p) for p in parts)
+    return _shape_part(g, seen, parts)
 
 
 def _shape_part(g: Graph, net: Mapping[Any, int], s: Any) -> Target:

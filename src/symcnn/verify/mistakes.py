@@ -418,7 +418,8 @@ def params_bias(ctx: Context) -> Iterator[Mistake]:
 
 
 UPDATE_LABELS = ("step.update", "step.update_unrounded")  # o' = o − η·δ, before or after rounding
-FACTOR_LABELS = ("step.crops", "step.samples", "step.dataset_bytes", "step.params", "step.cost", "step.numel",
+FACTOR_LABELS = ("step.crops", "step.samples", "step.dataset_bytes", "step.params", "step.weights", "step.cost",
+                 "step.numel",
                  "step.numel_input",
                  "step.batch", "step.run", "step.activation_bytes", "step.param_bytes", "step.tiled_cost")
 COVERED = {"B", "E", "b", "r"}  # leaves whose value 1 (or 0) another kind already tries
@@ -495,7 +496,7 @@ def wrong_source(ctx: Context) -> Iterator[Mistake]:
         if len(old) != len(new):
             continue
         edits: dict[int, IR] = {}
-        for n in ctx.nodes(("step.params", "step.cost", "network.shape", "step.shape"), lf.name):
+        for n in ctx.nodes(("step.params", "step.weights", "step.cost", "network.shape", "step.shape"), lf.name):
             assert n.ir is not None
             mapping = {}
             for a, b in zip(old, new):
@@ -662,6 +663,7 @@ def rounding(ctx: Context) -> Iterator[Mistake]:
 
 
 UNITS = (("KB", 1000, 1), ("MB", 1000, 2), ("GB", 1000, 3), ("KiB", 1024, 1), ("MiB", 1024, 2), ("GiB", 1024, 3))
+SCALED = tuple(u for u, _, _ in UNITS)  # an answer asked in one of these (exam/units.py) may be given in another
 FACTORS = ("B", "E", "c", "b", "T")  # what a key may multiply by where it does not belong
 
 
@@ -680,6 +682,14 @@ def readings(view: View, graph: Graph, base: int = 0) -> Iterator[Mistake]:
         for unit, base_, power in UNITS:
             yield Mistake("UNIT_SCALE", "UNIT_SCALE", {"unit": unit, "size": base_ ** power},
                           reading=Reading("scale", Fraction(base_ ** power)), rank=rank + 2)
+    if view.unit in SCALED and isinstance(view.target, int):  # asked in MB: given in MiB, KB … instead
+        from ..exam.units import UNITS as ASKED
+
+        b, p, _ = ASKED[view.unit]
+        for unit, base_, power in UNITS:
+            if unit != view.unit:
+                yield Mistake("UNIT_SCALE", "UNIT_SCALE", {"unit": unit, "size": base_ ** power},
+                              reading=Reading("scale", Fraction(base_ ** power, b ** p)), rank=rank + 2)
     if isinstance(view.target, int) and view.decimals is None:
         seen = graph.ancestors(view.target)
         for name in FACTORS:
@@ -784,7 +794,7 @@ def single_mistakes(solution: Any, qid: str, component: str | None = None) -> li
     from each other's right answers. Unit scalings (the value in MB) are left out: they are a
     way of writing a value, not another value.
     """
-    from ..exam.steps import round_decimal
+    from ..exam.steps import exact_decimal, round_decimal
 
     graph, mistakes = prepared(solution)
     view = graph.views[qid]
@@ -813,7 +823,7 @@ def single_mistakes(solution: Any, qid: str, component: str | None = None) -> li
             entries.append((r, written(base * reading.arg)))
         elif reading.kind in ("round", "trunc") and not isinstance(base, tuple):
             mode = "ROUND_HALF_UP" if reading.kind == "round" else "ROUND_DOWN"
-            entries.append((r, Decimal(base).quantize(Decimal(1).scaleb(-reading.arg), mode)))
+            entries.append((r, exact_decimal(base).quantize(Decimal(1).scaleb(-reading.arg), mode)))
     seen: dict[Any, tuple[Explanation, Any]] = {}
     for m, v in sorted(entries, key=lambda e: e[0].rank):
         if v is not None and written(v) != right:  # another value at the question's precision
