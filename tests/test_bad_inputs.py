@@ -113,15 +113,16 @@ def test_generated_bad_spec(name, tmp_path, capsys):
     assert out == ""
 
 
-def test_device_file_is_cut_off(capsys):
+def test_device_file_is_refused_unread(capsys):
     code, _, err = run(capsys, "solve", "/dev/zero")
-    assert_one_line_error(code, err, "/dev/zero", "larger than 4 MiB; symcnn reads specs and keys up to that size")
+    assert_one_line_error(code, err, "/dev/zero", "is a character device, not a file; symcnn reads specs, keys and"
+                                                  " models from regular files")
 
 
 @pytest.mark.parametrize("argv, source, message", [
     (["solve", "no/such/exam.toml"], "no/such/exam.toml", "no such file"),
     (["verify", "no/such/key.toml"], "no/such/key.toml", "no such file"),
-    (["solve", "."], ".", "cannot read (Is a directory)"),
+    (["solve", "."], ".", "is a folder, not a file; symcnn reads specs, keys and models from regular files"),
     (["solve", "exam\0.toml"], "'exam\\x00.toml'", "a file name cannot contain a NUL character"),
     (["solve", "exam\n.toml"], "exam\\n.toml", "no such file"),  # the line stays one line
     (["init", "no/such/folder/exam.toml"], "no/such/folder/exam.toml", "folder no/such/folder does not exist"),

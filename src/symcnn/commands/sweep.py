@@ -35,15 +35,16 @@ def parse_range(value: str | None, option: str) -> range | None:
     """
     if value is None:
         return None
+    from ..checked import MAX_SIZE, option_size
     from ..errors import SpecError
-    from ..exam.spec import MAX_SIZE
 
+    usage = "A, A:B or A:B:STEP"
     parts = value.split(":")
     parts = parts * 2 if len(parts) == 1 else parts
-    if len(parts) not in (2, 3) or not all(x.strip().isdigit() for x in parts):
-        raise SpecError(f"{option}: must be A, A:B or A:B:STEP with whole numbers, got {value!r}")
-    a, b, step = (int(x) for x in (*parts, "1")[:3])
-    if not 1 <= a <= b <= MAX_SIZE or step < 1:
+    if len(parts) not in (2, 3):
+        option_size("", option, usage, value)
+    a, b, step = (option_size(x, option, usage, value) for x in (*parts, "1")[:3])
+    if not a <= b:
         raise SpecError(f"{option}: needs 1 <= A <= B <= {MAX_SIZE} and STEP >= 1, got {value!r}")
     return range(a, b + 1, step)
 
@@ -103,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
         from ..render.plot import check_path
 
         check_path(args.plot)
-    sw = plan(exam, heights, widths, square)
+    sw = plan(exam, heights, widths, square, "--size" if square else "--height/--width")
     if args.columns is not None:
         sw = select(sw, args.columns)
     valid = smallest_valid(exam.network)

@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping
 
 import sympy
 
-from ..errors import SpecError
+from ..errors import Notice, SpecError
 from ..model import rules
 from ..model.conventions import Convention
 from ..model.exact import expr
@@ -132,8 +132,37 @@ def shape_steps(ctx: Context, numbers: NetworkNumbers | None = None, only: tuple
     return tuple(out)
 
 
+SHAPE_KINDS = ("conv2d", "maxpool", "avgpool")  # layers a shapes question is expected to ask about
+
+
+def asked_layers(q: Question, numbers: NetworkNumbers) -> tuple[int, ...]:
+    """The layers (numbered from 1) a ``network.shapes`` question asks for: its list; with
+    ``"all"`` every layer with an H × W × D output; without ``layers``, every layer."""
+    chosen = q.options.get("layers")
+    if chosen == "all":
+        return tuple(i for i, lay in enumerate(numbers.layers, start=1) if len(lay.shape) == 3)
+    return tuple(chosen if chosen is not None else range(1, len(numbers.layers) + 1))
+
+
+def shape_layers(ctx: Context, q: Question) -> tuple[int, ...]:
+    return asked_layers(q, ctx.numbers)
+
+
+def shapes_warnings(ctx: Context, q: Question) -> tuple[Notice, ...]:
+    """A warning for each convolution or pooling layer an explicit ``layers`` list leaves out.
+
+    A layer added to a network should not silently drop out of the question that lists the others.
+    """
+    if q.kind != "network.shapes" or not isinstance(q.options.get("layers"), tuple):
+        return ()
+    asked = set(q.options["layers"])
+    return tuple(Notice("warning.shapes_skip", (("question", q.id), ("index", i), ("layer", lay.name),
+                                                ("kind", lay.kind)))
+                 for i, lay in enumerate(ctx.numbers.layers, start=1) if lay.kind in SHAPE_KINDS and i not in asked)
+
+
 def network_shapes(ctx: Context, q: Question) -> Answer:
-    layers = tuple(q.options.get("layers", range(1, len(ctx.formulas.layers) + 1)))
+    layers = shape_layers(ctx, q)
     for i in layers:
         if not 1 <= i <= len(ctx.formulas.layers):
             raise SpecError(f"{ctx.exam.source}: question {q.id}.layers: no layer {i}"

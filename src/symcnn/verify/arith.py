@@ -30,7 +30,7 @@ MAX_LITERALS = 48  # numbers in one working line: the review re-derives a line o
 MAX_RESULT_BITS = 16_384  # any intermediate value, numerator and denominator
 
 OPERATORS = {"+": "+", "-": "-", "−": "-", "*": "*", "×": "*", "·": "*", "/": "/", "^": "^"}
-NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+NUMBER = re.compile(r"[0-9]+(?:[.,][0-9]+)*")  # ASCII digits: int() would also take ١٢, 1_000, +5
 
 
 class ArithError(ValueError):
@@ -70,6 +70,8 @@ def read_number(text: str) -> tuple[Fraction, int]:
     >>> read_number("176.947.200"), read_number("0.1301")[1], read_number("1,234.5")[1]
     ((Fraction(176947200, 1), 0), 4, 1)
     """
+    if not NUMBER.fullmatch(text):
+        raise ValueError(f"not a number {text!r}")  # "-5", "1_000", " 5", "١٢": int() would read them
     seps = [c for c in text if c in ".,"]
     groups = re.split(r"[.,]", text)
     if not seps:

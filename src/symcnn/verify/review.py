@@ -518,7 +518,7 @@ def _fact(d: Diagnoser, answer: Answer, name: str, value: Any) -> FactReview:
 def review(key: KeyFile, solution: Solution) -> Review:
     """Judge every question of the exam against the key."""
     names = components(solution)
-    check_against(key, solution, names)
+    key = check_against(key, solution, names)
     d = diagnoser(solution)
     claims = [KeyClaim(qid, e.component, c) for qid, e in key.entries.items() for c in e.claims]
     facts = []
