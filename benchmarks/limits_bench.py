@@ -45,7 +45,8 @@ def chain(depth: int) -> str:
 def classes(n: int) -> str:
     names = ", ".join(f'"k{i}"' for i in range(n))
     logits = ", ".join(f"{(i % 50) / 10}" for i in range(n))
-    return (SEED[:SEED.index("[softmax]")] + f'[softmax]\nclasses = [{names}]\nlogits = [{logits}]\ntarget = "k0"\n\n'
+    seed = SEED.replace('units = 2\nactivation = "softmax"', f'units = {n}\nactivation = "softmax"')  # one class per unit
+    return (seed[:seed.index("[softmax]")] + f'[softmax]\nclasses = [{names}]\nlogits = [{logits}]\ntarget = "k0"\n\n'
             + SEED[SEED.index("[inference]"):].replace('output = "HT"', 'output = "k1"'))
 
 

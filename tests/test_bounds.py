@@ -28,6 +28,12 @@ from symcnn.verify.keyfile import MAX_KEY_BYTES, MAX_NUMBERS, MAX_VALUES, MAX_WO
 SEED = embedded_text()
 
 
+def units(n: int) -> str:
+    """The seed exam with n output units (the softmax has one class per unit)."""
+    assert SEED.count('units = 2\nactivation = "softmax"') == 1
+    return SEED.replace('units = 2\nactivation = "softmax"', f'units = {n}\nactivation = "softmax"')
+
+
 def one_line_error(capsys, argv: list[str], *needles: str) -> str:
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
@@ -211,7 +217,7 @@ def test_verify_refuses_an_exam_with_too_many_classes_to_diagnose(tmp_path, caps
                                         " in exams of at most 1 classes"):
         check_size(solution, max_classes=1)
     n = MAX_CLASSES + 1
-    spec = SEED[:SEED.index("[softmax]")] + "[softmax]\nclasses = [" + ", ".join(f'"k{i}"' for i in range(n)) \
+    spec = units(n)[:units(n).index("[softmax]")] + "[softmax]\nclasses = [" + ", ".join(f'"k{i}"' for i in range(n)) \
         + "]\nlogits = [" + ", ".join(["1"] * n) + ']\ntarget = "k1"\n\n' + SEED[SEED.index("[inference]"):].replace(
             'output = "HT"', 'output = "k2"')
     path, key = tmp_path / "classes.toml", tmp_path / "key.toml"
@@ -259,7 +265,7 @@ def test_softmax_many_classes_matches_an_independent_softmax(n):
 
     logits = [Decimal(i % 7) / 2 - 1 for i in range(n)]
     classes = ", ".join(f'"k{i}"' for i in range(n))
-    spec = SEED[:SEED.index("[softmax]")] + f"[softmax]\nclasses = [{classes}]\nlogits = [{', '.join(map(str, logits))}]\n" \
+    spec = units(n)[:units(n).index("[softmax]")] + f"[softmax]\nclasses = [{classes}]\nlogits = [{', '.join(map(str, logits))}]\n" \
         f'target = "k1"\n\n' + SEED[SEED.index("[inference]"):].replace('output = "HT"', f'output = "k{n - 1}"')
     solution = solve(parse_exam(spec, "s.toml"))
     p, d = independent_softmax(logits, 1)
@@ -286,7 +292,7 @@ def test_softmax_equal_logits_are_exact():
 
 def test_softmax_classes_just_over_the_limit(tmp_path, capsys):
     n = MAX_ITEMS + 1
-    spec = SEED[:SEED.index("[softmax]")] + "[softmax]\nclasses = [" + ", ".join(f'"k{i}"' for i in range(n)) \
+    spec = units(n)[:units(n).index("[softmax]")] + "[softmax]\nclasses = [" + ", ".join(f'"k{i}"' for i in range(n)) \
         + "]\nlogits = [" + ", ".join(["1"] * n) + ']\ntarget = "k1"\n\n' + SEED[SEED.index("[inference]"):]
     path = tmp_path / "classes.toml"
     path.write_text(spec, encoding="utf-8")
