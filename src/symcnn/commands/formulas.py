@@ -26,8 +26,9 @@ def run(args: argparse.Namespace) -> int:
         import json
 
         from ..render.printing import formula_text
+        from ..render.status import print_json
 
-        print(json.dumps({
+        print_json(json.dumps({
             "totals": [{"total": g.key, "formula": formula_text(g.exact), "leading": formula_text(g.leading),
                         "order": formula_text(g.order), "degree": g.degree, "drivers": list(g.drivers)}
                        for g in totals],

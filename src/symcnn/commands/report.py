@@ -56,7 +56,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         import json
 
-        print(json.dumps(report_json(report, args.lang or target.language), ensure_ascii=False, indent=1))
+        from ..render.status import print_json
+
+        print_json(json.dumps(report_json(report, args.lang or target.language), ensure_ascii=False, indent=1))
     else:
         print_report(report, args.lang or target.language)
     return 0

@@ -43,8 +43,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.json:
         from ..render.jsonout import solution_json
+        from ..render.status import print_json
 
-        print(solution_json(solution, lang))
+        print_json(solution_json(solution, lang))
         return 0
     from ..render.terminal import print_solution
 

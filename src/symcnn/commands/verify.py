@@ -45,8 +45,9 @@ def run(args: argparse.Namespace) -> int:
         print_written(write_review(result, lang, args.latex, pdf=args.pdf), lang)
     if args.json:
         from ..render.review import review_json
+        from ..render.status import print_json
 
-        print(review_json(result, lang))
+        print_json(review_json(result, lang))
     elif not args.latex:
         from ..render.review import print_review
 
