@@ -1,0 +1,112 @@
+"""torchvision's models and one's own torch model as report targets.
+
+``symcnn report torchvision:NAME`` builds torchvision's model (random weights, on PyTorch's
+``meta`` device where it can: shapes only, no memory) and imports it with
+:func:`~symcnn.models.importer.from_torch`; ``symcnn report --torch package.module:factory``
+imports ``package.module`` (the user's own code, by module path) and calls ``factory()``.
+Neither is ever ``eval``'d: a module path and a name are checked word by word first.
+torch and torchvision are imported only here, and only for these targets.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..errors import SpecError, ToolMissingError
+
+TRANSFORMERS = ("vit_", "swin_", "maxvit_")
+"""torchvision classification models that are transformers, not CNNs (no layers for attention)."""
+
+NO_AUX = {"googlenet", "inception_v3"}
+"""Models whose auxiliary classifiers run only in training: built without them, as evaluated."""
+
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _torchvision() -> Any:
+    try:
+        import torchvision
+    except Exception as e:  # absent, or present but not importable beside this torch
+        raise ToolMissingError(f"torchvision:NAME needs torchvision (pip install 'symcnn[torchvision]'):"
+                        f" {type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}") from None
+    return torchvision
+
+
+def models() -> list[str]:
+    """Every classification model torchvision lists."""
+    tv = _torchvision()
+    return list(tv.models.list_models(module=tv.models))
+
+
+def CNNS() -> list[str]:  # noqa: N802  (a constant, computed once torchvision is there)
+    """torchvision's classification CNNs: every model but the transformers."""
+    return [n for n in models() if not n.startswith(TRANSFORMERS)]
+
+
+def build(name: str, device: str | None = None) -> Any:
+    """torchvision's model ``name`` with random weights, in eval mode (on ``device``)."""
+    tv = _torchvision()
+    import torch
+
+    known = models()
+    if name not in known:
+        raise SpecError(f"torchvision:{name}: no such torchvision model (known: {', '.join(known)})")
+    kwargs: dict[str, Any] = {"aux_logits": False, "init_weights": False} if name in NO_AUX else {}
+    try:
+        with torch.device(device) if device else _nothing():
+            return tv.models.get_model(name, weights=None, **kwargs).eval()
+    except (NotImplementedError, RuntimeError):  # an init that copies data fails on meta
+        if device != "meta":
+            raise
+        return tv.models.get_model(name, weights=None, **kwargs).eval()
+
+
+def _nothing() -> Any:
+    import contextlib
+
+    return contextlib.nullcontext()
+
+
+def parse_factory(text: str) -> tuple[str, str]:
+    """``package.module:factory`` → (module path, factory name); anything else is a SpecError.
+
+    >>> parse_factory("mypkg.nets:small_cnn")
+    ('mypkg.nets', 'small_cnn')
+    """
+    module, sep, factory = text.partition(":")
+    parts = module.split(".")
+    if not sep or not all(IDENTIFIER.fullmatch(p) for p in (*parts, factory)):
+        raise SpecError(f"--torch must be package.module:factory (Python names only), got {text!r}")
+    return module, factory
+
+
+def load_factory(text: str) -> Any:
+    """Import the module and call its factory with no arguments; the model in eval mode."""
+    import importlib
+    import sys
+
+    module_path, factory = parse_factory(text)
+    torch_missing()
+    if "" not in sys.path and "." not in sys.path:
+        sys.path.insert(0, "")  # the user's own package, from the current directory
+    try:
+        module = importlib.import_module(module_path)
+    except ImportError as e:
+        raise SpecError(f"--torch {text}: cannot import {module_path}: {e}") from None
+    make = getattr(module, factory, None)
+    if not callable(make):
+        raise SpecError(f"--torch {text}: {module_path} has no function {factory}")
+    model = make()
+    if not hasattr(model, "parameters") or not hasattr(model, "eval"):
+        raise SpecError(f"--torch {text}: {factory}() returned a {type(model).__name__}, not a torch module")
+    return model.eval()
+
+
+def torch_missing() -> None:
+    """A one-line error if torch cannot be imported."""
+    try:
+        import torch  # noqa: F401
+    except Exception as e:
+        raise ToolMissingError(f"a torch model needs torch (pip install 'symcnn[torch]'): {type(e).__name__}: {e}"
+                               ) from None
