@@ -31,8 +31,8 @@ def main() -> int:
     from symcnn.model.conventions import CONVENTIONS
     from symcnn.model.network import evaluate
     from symcnn.models.importer import from_torch
-    from symcnn.models.report import build_report
-    from symcnn.models.vision import CNNS, build, load_torchvision
+    from symcnn.models.report import build_report, load_torchvision
+    from symcnn.models.vision import CNNS, build
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("names", nargs="*", help="models (default: every torchvision CNN)")
@@ -41,7 +41,7 @@ def main() -> int:
     sizes = [tuple(int(v) for v in s.split("x")) for s in (args.size or ["224x224", "193x251"])]
     names = args.names or list(CNNS())
     torch.set_num_threads(1)
-    tools = list(peer_tools.TOOLS)
+    tools = list(peer_tools.TOTALS)
     print(f"torch {torch.__version__}, torchvision {torchvision.__version__}; one thread")
     print()
     print("| model | size | params | " + " | ".join(tools) + " | slowest tool (s) | symcnn (s) | ratio |")
@@ -51,12 +51,14 @@ def main() -> int:
         model = build(name).eval()
         params = sum(p.numel() for p in model.parameters())
         for h, w in sizes:
-            net = from_torch(model, (3, h, w))
+            with torch.no_grad():
+                net = from_torch(model, (3, h, w))
             numbers = evaluate(net)
             cells, slowest = [], 0.0
             for tool in tools:
                 t = time.perf_counter()
-                got, _ = peer_tools.TOOLS[tool](model, (3, h, w))
+                with torch.no_grad():
+                    got = peer_tools.TOTALS[tool](model, (3, h, w))
                 slowest = max(slowest, time.perf_counter() - t)
                 mine = sum(CONVENTIONS[tool].cost(lay.counts) for lay in numbers.layers)
                 cells.append("=" if mine == int(got) else f"{mine - int(got):+,}")

@@ -126,6 +126,8 @@ def _linear(m: Any, shape: Shape) -> Layer:
 
 
 def _batchnorm(m: Any, shape: Shape) -> Layer:
+    if len(shape) != 3 or m.num_features != shape[2]:
+        raise _Unsupported(f"num_features {m.num_features} but its input is {'×'.join(map(str, shape))}")
     if not m.affine:
         raise _Unsupported("affine=False (symcnn's batch norm learns a scale and a shift)")
     return BatchNorm2d()
@@ -303,15 +305,15 @@ def from_torch(module: Any, input_shape: tuple[int, ...], check_size: bool = Tru
     try:
         with torch.no_grad():
             try:
-                graph = _trace(module, x)
+                gm, graph = _trace(module, x)
             except UnsupportedLayerError:
                 raise
             except Exception:  # fx cannot trace it (control flow, untraceable calls): use hooks
-                graph, traced = _hooked(module, x), False
+                gm, graph, traced = None, _hooked(module, x), False
             net = Network((h, w, c), tuple(node for node, _ in graph))
             _check_shapes(net, graph, None)
             if check_size and traced:
-                _check_other_size(module, net, torch.zeros(1, c, h + 32, w + 32, device=device))
+                _check_other_size(gm, net, torch.zeros(1, c, h + 32, w + 32, device=device))
     finally:
         module.train(was_training)
     return net
@@ -326,7 +328,7 @@ def _check_shapes(net: Network, graph: Imported, size: tuple[int, int] | None) -
                                         f" PyTorch gives {shape}{at}")
 
 
-def _check_other_size(module: Any, net: Network, x: Any) -> None:
+def _check_other_size(gm: Any, net: Network, x: Any) -> None:
     """The same graph at another size: a size-bound forward fails here or gives other shapes."""
     h, w = int(x.shape[2]), int(x.shape[3])
     size = f"{h}x{w}"
@@ -334,7 +336,7 @@ def _check_other_size(module: Any, net: Network, x: Any) -> None:
     why = (f"the forward works at {here} but {{}} at {size}: it depends on the input size in a way that is no formula"
            " in H and W (a fixed position embedding, a size check, a hard-coded view); symcnn refuses it")
     try:
-        graph = _trace(module, x)
+        graph = _walk(gm, x)
     except UnsupportedLayerError as e:
         raise UnsupportedLayerError(why.format(f"not ({e})")) from None
     except Exception as e:
@@ -388,6 +390,11 @@ def _layout_of(shape: Any, logical: Shape, keep: Layout | None) -> Layout | None
     return None
 
 
+class _Meta:
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = shape
+
+
 class _Graph:
     """What the fx walk knows about each fx value: the symcnn node holding it, and its layout."""
 
@@ -398,15 +405,48 @@ class _Graph:
         self.chunks: dict[str, tuple[str, int]] = {}  # fx chunk node → (its input fx name, parts)
 
 
-def _trace(module: Any, x: Any) -> Imported:
-    """torch.fx: every op in the graph, edges and names kept. A tensor's layout (channels first,
-    channels last, a vector) is followed through permutes and views, which cost nothing."""
+SAME_SHAPE = ("ReLU", "ReLU6", "SiLU", "GELU", "Hardswish", "Hardsigmoid", "Sigmoid", "Tanh", "Dropout", "Identity",
+              "BatchNorm2d", "LayerNorm")
+"""Modules whose output has their input's shape by definition: shapes are propagated past them
+without running them (on the meta device their reference kernels are slow). Their converters
+check what PyTorch would check (channels, normalized_shape)."""
+
+
+def _propagate(gm: Any, x: Any) -> None:
+    """Run the traced module once, recording each node's output shape (``meta["shape"]``), as
+    torch.fx's ShapeProp does but skipping the shape-keeping modules."""
     import torch
+    from torch.fx import Interpreter
+
+    modules = dict(gm.named_modules())
+
+    class Shapes(Interpreter):
+        def run_node(self, n: Any) -> Any:
+            if n.op == "call_module" and type(modules[n.target]).__name__ in SAME_SHAPE and not n.kwargs \
+                    and len(n.args) == 1:
+                out = torch.empty_like(self.env[n.args[0]])
+            else:
+                out = super().run_node(n)
+            n.meta["shape"] = tuple(out.shape) if isinstance(out, torch.Tensor) else None
+            return out
+
+    Shapes(gm).run(x)
+
+
+def _trace(module: Any, x: Any) -> tuple[Any, Imported]:
+    """torch.fx: the traced module, and every op in its graph with edges and names kept."""
     from torch.fx import symbolic_trace
-    from torch.fx.passes.shape_prop import ShapeProp
 
     gm = symbolic_trace(module)
-    ShapeProp(gm).propagate(x)
+    return gm, _walk(gm, x)
+
+
+def _walk(gm: Any, x: Any) -> Imported:
+    """The nodes of a traced module fed ``x``. A tensor's layout (channels first, channels
+    last, a vector) is followed through permutes and views, which cost nothing."""
+    import torch
+
+    _propagate(gm, x)
     modules = dict(gm.named_modules())
     by_type, by_function, reshapes = _module_converters(), _function_converters(), _reshapes()
     g = _Graph()
@@ -414,7 +454,7 @@ def _trace(module: Any, x: Any) -> Imported:
     out: Imported = []
     previous = "input"
     for n in gm.graph.nodes:
-        meta = n.meta.get("tensor_meta")
+        meta = _Meta(n.meta["shape"]) if n.meta.get("shape") is not None else None
         label = f"{n.target} ({type(modules[n.target]).__name__})" if n.op == "call_module" else \
             f"{n.name} ({_describe(n.target)})"
         if n.op == "placeholder":
@@ -559,7 +599,7 @@ def _axes(layout: Layout | None) -> str:
 def _product(n: Any, tensors: list, params: list, shape: Shape, layout: Layout | None, label: str) -> Layer:
     """``a * b``: a learned per-channel scale (a parameter of C values), or a broadcast product."""
     if params and len(tensors) == 1:
-        values = params[0].meta["tensor_meta"].shape if "tensor_meta" in params[0].meta else None
+        values = params[0].meta.get("shape")
         c = shape[-1]
         if values is not None and int(_numel(values)) == c and int(values[0] if layout == CHANNELS_FIRST
                                                                     else values[-1]) == c:

@@ -10,8 +10,9 @@ torch and torchvision are imported only here, and only for these targets.
 
 from __future__ import annotations
 
+import contextlib
 import re
-from typing import Any
+from typing import Any, Iterator
 
 from ..errors import SpecError, ToolMissingError
 
@@ -54,17 +55,33 @@ def build(name: str, device: str | None = None) -> Any:
         raise SpecError(f"torchvision:{name}: no such torchvision model (known: {', '.join(known)})")
     kwargs: dict[str, Any] = {"aux_logits": False, "init_weights": False} if name in NO_AUX else {}
     try:
-        with torch.device(device) if device else _nothing():
+        with torch.device(device) if device else _nothing(), _no_init() if device == "meta" else _nothing():
             return tv.models.get_model(name, weights=None, **kwargs).eval()
-    except (NotImplementedError, RuntimeError):  # an init that copies data fails on meta
+    except (NotImplementedError, RuntimeError):  # a builder that computes with tensors (RegNet) fails on meta
         if device != "meta":
             raise
-        return tv.models.get_model(name, weights=None, **kwargs).eval()
+    with _no_init():  # built with empty weights, then moved to meta (no data is copied)
+        return tv.models.get_model(name, weights=None, **kwargs).eval().to("meta")
+
+
+@contextlib.contextmanager
+def _no_init() -> Iterator[None]:
+    """torch.nn.init's functions as no-ops: a meta tensor has no values to draw, and drawing them
+    through the meta kernels takes longer than importing the model."""
+    from torch.nn import init
+
+    names = [n for n in dir(init) if n.endswith("_") and not n.startswith("_") and callable(getattr(init, n))]
+    saved = {n: getattr(init, n) for n in names}
+    try:
+        for n in names:
+            setattr(init, n, lambda tensor, *args, **kwargs: tensor)
+        yield
+    finally:
+        for n, f in saved.items():
+            setattr(init, n, f)
 
 
 def _nothing() -> Any:
-    import contextlib
-
     return contextlib.nullcontext()
 
 
