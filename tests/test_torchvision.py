@@ -113,3 +113,28 @@ def test_transformers_are_refused_in_one_line(name):
     with pytest.raises(UnsupportedLayerError) as e:
         from_torch(build(name, "meta"), (3, 224, 224))
     assert "\n" not in str(e.value) and len(str(e.value)) < 300
+
+
+ZOO = {"efficientnet_b0": "EfficientNet_B0_Weights", "mobilenet_v3_large": "MobileNet_V3_Large_Weights",
+       "densenet121": "DenseNet121_Weights", "convnext_tiny": "ConvNeXt_Tiny_Weights"}
+
+
+@pytest.mark.parametrize("name", ZOO)
+def test_zoo_spec_equals_torchvision(name):
+    """The zoo's spec: parameters and MACs (GFLOPS, 3 decimals) as torchvision's weights meta
+    publishes them, and every convention's total as on torchvision's own model, at two sizes."""
+    from symcnn.models.zoo import load_model
+    from test_zoo import PUBLISHED
+
+    meta = getattr(torchvision.models, ZOO[name]).IMAGENET1K_V1.meta
+    spec = load_model(name).network
+    numbers = evaluate(spec)
+    macs = sum(CONVENTIONS["macs"].cost(lay.counts) for lay in numbers.layers)
+    assert (numbers.params, macs) == PUBLISHED[name]
+    assert numbers.params == meta["num_params"] and round(macs / 1e9, 3) == meta["_ops"]
+    model = build(name, "meta")
+    for h, w in SIZES:
+        mine, theirs = evaluate(spec, (h, w, 3)), evaluate(from_torch(model, (3, h, w)))
+        assert mine.params == theirs.params
+        for conv in CONVENTIONS.values():
+            assert sum(conv.cost(lay.counts) for lay in mine.layers) == sum(conv.cost(lay.counts) for lay in theirs.layers)
