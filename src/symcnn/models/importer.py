@@ -580,6 +580,11 @@ def _convert_node(n: Any, g: _Graph, modules: dict, by_type: dict, by_function: 
             raise UnsupportedLayerError(f"{label}: normalises a tensor laid out as {_axes(layout)}, not over the"
                                         " channels")
         return _convert(label, lambda: _layernorm(norm, affine, shape_in, functional=True)), n.name
+    if params and target in (operator.add, operator.iadd, operator.sub, "add", "add_", "sub"):
+        shape = "×".join(map(str, params[0].meta.get("shape") or ()))
+        raise UnsupportedLayerError(f"{label}: adds the parameter {params[0].target} of fixed shape {shape} (a position"
+                                    " embedding): the forward depends on the input size in a way that is no formula"
+                                    " in H and W; symcnn refuses it")
     if params:
         raise UnsupportedLayerError(f"{label}: computes with the parameter {params[0].target}; symcnn has no layer"
                                     " for it")
