@@ -46,7 +46,8 @@ def CNNS() -> list[str]:  # noqa: N802  (a constant, computed once torchvision i
 
 
 def build(name: str, device: str | None = None) -> Any:
-    """torchvision's model ``name`` with random weights, in eval mode (on ``device``)."""
+    """torchvision's model ``name`` in eval mode: on ``"meta"``, shapes only; else with every
+    weight and buffer zero (no random initialisation to wait for; counts do not read values)."""
     tv = _torchvision()
     import torch
 
@@ -54,14 +55,19 @@ def build(name: str, device: str | None = None) -> Any:
     if name not in known:
         raise SpecError(f"torchvision:{name}: no such torchvision model (known: {', '.join(known)})")
     kwargs: dict[str, Any] = {"aux_logits": False, "init_weights": False} if name in NO_AUX else {}
-    try:
-        with torch.device(device) if device else _nothing(), _no_init() if device == "meta" else _nothing():
-            return tv.models.get_model(name, weights=None, **kwargs).eval()
-    except (NotImplementedError, RuntimeError):  # a builder that computes with tensors (RegNet) fails on meta
-        if device != "meta":
-            raise
-    with _no_init():  # built with empty weights, then moved to meta (no data is copied)
-        return tv.models.get_model(name, weights=None, **kwargs).eval().to("meta")
+    if device == "meta":
+        try:
+            with torch.device("meta"), _no_init():
+                return tv.models.get_model(name, weights=None, **kwargs).eval()
+        except (NotImplementedError, RuntimeError):  # a builder that computes with tensors (RegNet) fails on meta
+            pass
+        with _no_init():  # built with empty weights, then moved to meta (no data is copied)
+            return tv.models.get_model(name, weights=None, **kwargs).eval().to("meta")
+    with _no_init(), torch.no_grad():
+        model = tv.models.get_model(name, weights=None, **kwargs).eval()
+        for t in (*model.parameters(), *model.buffers()):
+            t.zero_()
+    return model
 
 
 @contextlib.contextmanager
