@@ -54,7 +54,9 @@ def run_fvcore(model: nn.Module, shape: tuple[int, ...]) -> Result:
         analysis = FlopCountAnalysis(model, torch.zeros(1, *shape))  # fvcore fails on meta tensors
         analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
         by_module, total = analysis.by_module(), analysis.total()
-    return total, {name: by_module.get(name, 0) for name in _leaves(model).values()}
+    per = {name: by_module.get(name, 0) for name in _leaves(model).values()}
+    per[""] = total - sum(per.values())  # ops of functions called outside any leaf module
+    return total, per
 
 
 def run_ptflops(model: nn.Module, shape: tuple[int, ...]) -> Result:

@@ -336,7 +336,7 @@ def _check_other_size(gm: Any, net: Network, x: Any) -> None:
     why = (f"the forward works at {here} but {{}} at {size}: it depends on the input size in a way that is no formula"
            " in H and W (a fixed position embedding, a size check, a hard-coded view); symcnn refuses it")
     try:
-        graph = _walk(gm, x)
+        graph = _walk(gm, x, strict=False)
     except UnsupportedLayerError as e:
         raise UnsupportedLayerError(why.format(f"not ({e})")) from None
     except Exception as e:
@@ -403,6 +403,7 @@ class _Graph:
         self.layout: dict[str, Layout | None] = {}
         self.shapes: dict[str, Shape] = {}  # symcnn node name → logical shape
         self.chunks: dict[str, tuple[str, int]] = {}  # fx chunk node → (its input fx name, parts)
+        self.strict = True  # False at the second size: a dense layer's in_features may differ
 
 
 SAME_SHAPE = ("ReLU", "ReLU6", "SiLU", "GELU", "Hardswish", "Hardsigmoid", "Sigmoid", "Tanh", "Dropout", "Identity",
@@ -414,7 +415,8 @@ check what PyTorch would check (channels, normalized_shape)."""
 
 def _propagate(gm: Any, x: Any) -> None:
     """Run the traced module once, recording each node's output shape (``meta["shape"]``), as
-    torch.fx's ShapeProp does but skipping the shape-keeping modules."""
+    torch.fx's ShapeProp does but skipping the shape-keeping modules, and letting a dense
+    layer after a flatten read any number of values."""
     import torch
     from torch.fx import Interpreter
 
@@ -422,9 +424,13 @@ def _propagate(gm: Any, x: Any) -> None:
 
     class Shapes(Interpreter):
         def run_node(self, n: Any) -> Any:
-            if n.op == "call_module" and type(modules[n.target]).__name__ in SAME_SHAPE and not n.kwargs \
-                    and len(n.args) == 1:
+            sub = modules.get(n.target) if n.op == "call_module" else None
+            if sub is not None and type(sub).__name__ in SAME_SHAPE and not n.kwargs and len(n.args) == 1:
                 out = torch.empty_like(self.env[n.args[0]])
+            elif isinstance(sub, torch.nn.Linear) and self.env[n.args[0]].dim() == 2:
+                # a dense layer after a flatten reads however many values there are (symcnn's rule:
+                # its weights grow with the map), so at another size its in_features is not checked
+                out = self.env[n.args[0]].new_empty((1, sub.out_features))
             else:
                 out = super().run_node(n)
             n.meta["shape"] = tuple(out.shape) if isinstance(out, torch.Tensor) else None
@@ -441,7 +447,7 @@ def _trace(module: Any, x: Any) -> tuple[Any, Imported]:
     return gm, _walk(gm, x)
 
 
-def _walk(gm: Any, x: Any) -> Imported:
+def _walk(gm: Any, x: Any, strict: bool = True) -> Imported:
     """The nodes of a traced module fed ``x``. A tensor's layout (channels first, channels
     last, a vector) is followed through permutes and views, which cost nothing."""
     import torch
@@ -450,6 +456,7 @@ def _walk(gm: Any, x: Any) -> Imported:
     modules = dict(gm.named_modules())
     by_type, by_function, reshapes = _module_converters(), _function_converters(), _reshapes()
     g = _Graph()
+    g.strict = strict
     uses: dict[str, int] = {}
     out: Imported = []
     previous = "input"
@@ -553,6 +560,8 @@ def _convert_node(n: Any, g: _Graph, modules: dict, by_type: dict, by_function: 
         if kind == "Linear" and layout == CHANNELS_LAST:
             return _convert(label, lambda m: Linear(units=m.out_features, bias=m.bias is not None), sub), \
                 _unique(uses, n.target)
+        if kind == "Linear" and layout == VECTOR and not g.strict:
+            return Dense(units=sub.out_features, bias=sub.bias is not None), _unique(uses, n.target)
         if kind in ("Linear", "LayerNorm") and layout not in (VECTOR, CHANNELS_LAST):
             raise UnsupportedLayerError(f"{label}: reads a tensor laid out as {_axes(layout)}: it would act on"
                                         " the width, not the channels")
@@ -612,7 +621,7 @@ def _product(n: Any, tensors: list, params: list, shape: Shape, layout: Layout |
         raise UnsupportedLayerError(f"{label}: multiplies by the parameter {params[0].target} of shape"
                                     f" {tuple(values) if values is not None else '?'}, not one value per channel")
     if len(tensors) != 2:
-        raise UnsupportedLayerError(f"{label}: multiplies by a constant; symcnn has no layer for it")
+        raise UnsupportedLayerError(f"{label}: symcnn has no layer for a product with a constant")
     return Multiply()
 
 
