@@ -421,12 +421,29 @@ def _propagate(gm: Any, x: Any) -> None:
     from torch.fx import Interpreter
 
     modules = dict(gm.named_modules())
+    elementwise = _elementwise()
 
     class Shapes(Interpreter):
         def run_node(self, n: Any) -> Any:
             sub = modules.get(n.target) if n.op == "call_module" else None
+            tensors = [self.env[a] for a in n.all_input_nodes if isinstance(self.env.get(a), torch.Tensor)]
             if sub is not None and type(sub).__name__ in SAME_SHAPE and not n.kwargs and len(n.args) == 1:
                 out = torch.empty_like(self.env[n.args[0]])
+            elif n.op in ("call_function", "call_method") and n.target in elementwise and tensors \
+                    and all(t.device.type == "meta" for t in tensors):
+                out = tensors[0].new_empty(torch.broadcast_shapes(*(t.shape for t in tensors)))
+            elif n.target is torch.cat and tensors and all(t.device.type == "meta" for t in tensors) \
+                    and len({t.dim() for t in tensors}) == 1:
+                dim = _arg(n.args, n.kwargs, 1, "dim", 0) % tensors[0].dim()
+                shape = list(tensors[0].shape)
+                shape[dim] = sum(int(t.shape[dim]) for t in tensors)
+                if any(tuple(t.shape[:dim]) + tuple(t.shape[dim + 1:]) != tuple(shape[:dim] + shape[dim + 1:])
+                       for t in tensors):
+                    raise RuntimeError(f"torch.cat: sizes {[tuple(t.shape) for t in tensors]} differ off dim {dim}")
+                out = tensors[0].new_empty(shape)
+            elif isinstance(sub, torch.nn.Linear) and tensors[0].device.type == "meta" \
+                    and tensors[0].shape[-1] == sub.in_features:
+                out = tensors[0].new_empty((*tensors[0].shape[:-1], sub.out_features))
             elif isinstance(sub, torch.nn.Linear) and self.env[n.args[0]].dim() == 2:
                 # a dense layer after a flatten reads however many values there are (symcnn's rule:
                 # its weights grow with the map), so at another size its in_features is not checked
@@ -437,6 +454,24 @@ def _propagate(gm: Any, x: Any) -> None:
             return out
 
     Shapes(gm).run(x)
+
+
+def _elementwise() -> set[Any]:
+    """Functions whose output has the broadcast shape of their tensor inputs (on meta tensors,
+    computed without running them)."""
+    import torch
+    import torch.nn.functional as F
+
+    out: set[Any] = {operator.add, operator.iadd, operator.mul, operator.imul, torch.add, torch.mul, F.relu, F.relu6,
+                     F.silu, F.gelu, F.hardswish, F.hardsigmoid, torch.sigmoid, torch.relu, torch.tanh, F.dropout,
+                     "add", "add_", "mul", "mul_", "relu", "relu_", "sigmoid", "contiguous"}
+    try:
+        from torchvision.ops import stochastic_depth
+    except ImportError:
+        pass
+    else:
+        out.add(stochastic_depth)
+    return out
 
 
 def _trace(module: Any, x: Any) -> tuple[Any, Imported]:
