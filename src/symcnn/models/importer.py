@@ -36,8 +36,8 @@ from ..model.layers import (
     Linear,
     MaxPool2d,
     Mean,
-    RectConv2d,
     Multiply,
+    RectConv2d,
     Shape,
     Split,
     StochasticDepth,
@@ -402,7 +402,7 @@ class _Graph:
         self.alias: dict[str, str] = {}  # fx node name → symcnn node name ("input" for the image)
         self.layout: dict[str, Layout | None] = {}
         self.shapes: dict[str, Shape] = {}  # symcnn node name → logical shape
-        self.chunks: dict[str, tuple[str, int]] = {}  # fx chunk node → (its input fx name, parts)
+        self.chunks: dict[str, tuple[Any, int]] = {}  # fx chunk node → (its input fx name, parts)
         self.strict = True  # False at the second size: a dense layer's in_features may differ
 
 
@@ -496,7 +496,7 @@ def _walk(gm: Any, x: Any, strict: bool = True) -> Imported:
     out: Imported = []
     previous = "input"
     for n in gm.graph.nodes:
-        meta = _Meta(n.meta["shape"]) if n.meta.get("shape") is not None else None
+        meta: Any = _Meta(n.meta["shape"]) if n.meta.get("shape") is not None else None
         label = f"{n.target} ({type(modules[n.target]).__name__})" if n.op == "call_module" else \
             f"{n.name} ({_describe(n.target)})"
         if n.op == "placeholder":
