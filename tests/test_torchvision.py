@@ -122,6 +122,12 @@ ZOO = {"efficientnet_b0": "EfficientNet_B0_Weights", "mobilenet_v3_large": "Mobi
        "densenet121": "DenseNet121_Weights", "convnext_tiny": "ConvNeXt_Tiny_Weights"}
 
 
+def test_the_zoo_models_without_a_twin_are_these():
+    from test_zoo_torch import BY_TORCHVISION
+
+    assert set(ZOO) == set(BY_TORCHVISION)
+
+
 @pytest.mark.parametrize("name", ZOO)
 def test_zoo_spec_equals_torchvision(name):
     """The zoo's spec: parameters and MACs (GFLOPS, 3 decimals) as torchvision's weights meta
