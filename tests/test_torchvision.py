@@ -147,3 +147,28 @@ def test_zoo_spec_equals_torchvision(name):
         assert mine.params == theirs.params
         for conv in CONVENTIONS.values():
             assert sum(conv.cost(lay.counts) for lay in mine.layers) == sum(conv.cost(lay.counts) for lay in theirs.layers)
+
+
+def test_report_torchvision_name_from_the_command_line(capsys):
+    """``symcnn report torchvision:NAME --size HxW --json``: the numbers at that size (PyTorch's
+    parameter count; FlopCounterMode's MACs on the real model) and the formulas in H and W."""
+    import json
+
+    from symcnn.cli import main
+
+    assert main(["report", "torchvision:mnasnet0_5", "--size", "193x251", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    model = build("mnasnet0_5")
+    assert data["input"] == [193, 251, 3]
+    assert data["totals"]["params"] == sum(p.numel() for p in model.parameters())
+    with torch.no_grad():
+        assert data["totals"]["cost"]["macs"] * 2 == peer_tools.total_torch(model, (3, 193, 251))
+    assert "H_0" in data["formulas"]["closed_form"]["cost"] and "W_0" in data["formulas"]["closed_form"]["cost"]
+
+
+def test_unknown_torchvision_name_is_one_line(capsys):
+    from symcnn.cli import main
+
+    assert main(["report", "torchvision:resnet19"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "torchvision:resnet19: no such torchvision model (known: alexnet" in err
