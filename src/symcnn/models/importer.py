@@ -261,10 +261,6 @@ def _reshapes() -> set[Any]:
             torch.reshape}
 
 
-def _bad(why: str) -> Layer:
-    raise _Unsupported(why)
-
-
 def _hwc(shape: Any) -> Shape:
     """A torch shape (1, C, H, W) or (1, N) as symcnn's (H, W, C) or (N,)."""
     dims = tuple(int(d) for d in shape[1:])
@@ -591,14 +587,14 @@ def _convert_node(n: Any, g: _Graph, modules: dict, by_type: dict, by_function: 
         sub = modules[n.target]
         kind = type(sub).__name__
         if kind in _FIRST_ONLY and layout != CHANNELS_FIRST:
-            raise UnsupportedLayerError(f"{label}: reads a tensor laid out as {_axes(layout)}, not channels first")
+            raise UnsupportedLayerError(f"{label}: reads a tensor {_axes(layout)}, not channels first")
         if kind == "Linear" and layout == CHANNELS_LAST:
             return _convert(label, lambda m: Linear(units=m.out_features, bias=m.bias is not None), sub), \
                 _unique(uses, n.target)
         if kind == "Linear" and layout == VECTOR and not g.strict:
             return Dense(units=sub.out_features, bias=sub.bias is not None), _unique(uses, n.target)
         if kind in ("Linear", "LayerNorm") and layout not in (VECTOR, CHANNELS_LAST):
-            raise UnsupportedLayerError(f"{label}: reads a tensor laid out as {_axes(layout)}: it would act on"
+            raise UnsupportedLayerError(f"{label}: reads a tensor {_axes(layout)}: it would act on"
                                         " the width, not the channels")
         return _convert(label, by_type.get(type(sub)), sub, shape_in), _unique(uses, n.target)
     target, name = n.target, _describe(n.target)
@@ -621,7 +617,7 @@ def _convert_node(n: Any, g: _Graph, modules: dict, by_type: dict, by_function: 
         norm = _arg(n.args, n.kwargs, 1, "normalized_shape", ())
         affine = _arg(n.args, n.kwargs, 2, "weight", None) is not None
         if layout not in (VECTOR, CHANNELS_LAST):
-            raise UnsupportedLayerError(f"{label}: normalises a tensor laid out as {_axes(layout)}, not over the"
+            raise UnsupportedLayerError(f"{label}: normalises a tensor {_axes(layout)}, not over the"
                                         " channels")
         return _convert(label, lambda: _layernorm(norm, affine, shape_in, functional=True)), n.name
     if params and target in (operator.add, operator.iadd, operator.sub, "add", "add_", "sub"):
@@ -642,7 +638,9 @@ def torch_cat() -> Any:
 
 
 def _axes(layout: Layout | None) -> str:
-    return "×".join(layout) if layout else "an unknown layout"
+    if layout is None:
+        return "in a layout symcnn cannot follow (not N×C×H×W, N×H×W×C or N×C: windows or tokens)"
+    return "laid out as " + "×".join(layout)
 
 
 def _product(n: Any, tensors: list, params: list, shape: Shape, layout: Layout | None, label: str) -> Layer:
