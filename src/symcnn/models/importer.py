@@ -9,7 +9,14 @@ naming it. torch is imported only inside these functions, never when symcnn star
 
 After building the network the importer checks every layer's shape against the
 shapes PyTorch itself propagated, so a module whose semantics symcnn would get wrong
-is an error, not a silent wrong count.
+is an error, not a silent wrong count; and it runs the traced module once more at 32
+pixels more per side, so a forward that works at one size only is refused in one line.
+
+symcnn's shapes are logical, (H, W, C): the importer follows each tensor's layout through
+permutes, transposes and views (channels first, channels last as in ConvNeXt's blocks, a
+vector), which cost nothing, and reads ``nn.Linear`` and ``LayerNorm`` on a channels-last
+map as acting on the channels. Function calls (``F.relu``, ``F.avg_pool2d``, ``torch.add``)
+become layers marked ``functional``, since tools count them apart from modules.
 """
 
 from __future__ import annotations
