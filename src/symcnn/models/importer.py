@@ -431,10 +431,10 @@ def _propagate(gm: Any, x: Any) -> None:
             sub = modules.get(n.target) if n.op == "call_module" else None
             tensors = [self.env[a] for a in n.all_input_nodes if isinstance(self.env.get(a), torch.Tensor)]
             if sub is not None and type(sub).__name__ in SAME_SHAPE and not n.kwargs and len(n.args) == 1:
-                out = torch.empty_like(self.env[n.args[0]])
+                out = _blank(self.env[n.args[0]], self.env[n.args[0]].shape)
             elif n.op in ("call_function", "call_method") and n.target in elementwise and tensors \
                     and all(t.device.type == "meta" for t in tensors):
-                out = tensors[0].new_empty(torch.broadcast_shapes(*(t.shape for t in tensors)))
+                out = _blank(tensors[0], torch.broadcast_shapes(*(t.shape for t in tensors)))
             elif n.target is torch.cat and tensors and all(t.device.type == "meta" for t in tensors) \
                     and len({t.dim() for t in tensors}) == 1:
                 dim = _arg(n.args, n.kwargs, 1, "dim", 0) % tensors[0].dim()
@@ -443,20 +443,28 @@ def _propagate(gm: Any, x: Any) -> None:
                 if any(tuple(t.shape[:dim]) + tuple(t.shape[dim + 1:]) != tuple(shape[:dim] + shape[dim + 1:])
                        for t in tensors):
                     raise RuntimeError(f"torch.cat: sizes {[tuple(t.shape) for t in tensors]} differ off dim {dim}")
-                out = tensors[0].new_empty(shape)
+                out = _blank(tensors[0], shape)
             elif isinstance(sub, torch.nn.Linear) and tensors[0].device.type == "meta" \
                     and tensors[0].shape[-1] == sub.in_features:
-                out = tensors[0].new_empty((*tensors[0].shape[:-1], sub.out_features))
+                out = _blank(tensors[0], (*tensors[0].shape[:-1], sub.out_features))
             elif isinstance(sub, torch.nn.Linear) and self.env[n.args[0]].dim() == 2:
                 # a dense layer after a flatten reads however many values there are (symcnn's rule:
                 # its weights grow with the map), so at another size its in_features is not checked
-                out = self.env[n.args[0]].new_empty((1, sub.out_features))
+                out = _blank(self.env[n.args[0]], (1, sub.out_features))
             else:
                 out = super().run_node(n)
             n.meta["shape"] = tuple(out.shape) if isinstance(out, torch.Tensor) else None
             return out
 
     Shapes(gm).run(x)
+
+
+def _blank(like: Any, shape: Any) -> Any:
+    """A tensor of ``shape`` on ``like``'s device: torch.empty (``empty_like`` and ``new_empty``
+    go through Python reference kernels on the meta device, 20–50 times slower)."""
+    import torch
+
+    return torch.empty(tuple(shape), dtype=like.dtype, device=like.device)
 
 
 def _elementwise() -> set[Any]:
