@@ -267,16 +267,19 @@ def test_grading_api_caches_and_carries_earlier_answers(solution, exam):
 
 def test_every_kind_and_message_has_a_sentence_in_both_languages(exams, solution):
     from symcnn.catalogue import catalogue
+    from symcnn.exam.spec import embedded_text
 
     keys, made = set(), set()
-    for s in (solution, exams["A"][1], exams["B"][1]):
+    adam = solve(parse_exam(embedded_text() + '[[questions]]\nid = "5a"\nkind = "training.memory"\noptimizer = "adam"\n',
+                            "adam.toml"))  # the optimiser's state appears only where a question asks for it
+    for s in (solution, exams["A"][1], exams["B"][1], adam):
         d = Diagnoser(s)
         keys |= {m.key for m in d.mistakes}
         made |= {m.code for m in d.mistakes}
         for qid in d.graph.views:
             keys |= {m.key for m in d.table(d.view(qid)).readings}
     keys |= {"CARRIED_OVER", "ALT_READING", "NO_EXPLANATION", "DECIMAL_COMMA"}
-    assert {k.code for k in KINDS} <= made  # every kind applies somewhere in these three exams
+    assert {k.code for k in KINDS} <= made  # every kind applies somewhere in these four exams
     for lang in ("vi", "en"):
         missing = sorted(k for k in keys if f"diagnosis.{k}" not in catalogue(lang))
         assert not missing, (lang, missing)

@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "report": "report",
     "paper": "paper",
     "variants": "variants",
+    "grade": "grade",
     "export": "export",
 }
 

@@ -46,3 +46,17 @@ def text(lang: str, key: str, **args: Any) -> str:
     if template is None:
         template = catalogue("en").get(key, key)
     return template.format(**args) if args else template
+
+
+def unit_name(lang: str, unit: str, value: object = None) -> str:
+    """A unit in words: ``bytes``, ``byte`` after 1, ``MB``; a scaled count ``M params`` as ``million parameters``.
+
+    >>> unit_name("en", "M params"), unit_name("vi", "K samples"), unit_name("en", "B", 1)
+    ('million parameters', 'nghìn mẫu', 'byte')
+    """
+    prefix, _, base = unit.partition(" ")
+    if base:
+        return text(lang, f"unit_prefix.{prefix}", unit=unit_name(lang, base))
+    if value == 1 and f"unit_one.{unit}" in catalogue(lang):
+        return text(lang, f"unit_one.{unit}")
+    return text(lang, "unit." + unit)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Callable
 
-from ..exam.steps import Solution, round_decimal
+from ..exam.steps import Solution, exact_decimal, round_decimal
 from ..verify.mistakes import READING_RANK, Explanation, prepared, readings
 
 
@@ -58,5 +58,5 @@ def single_mistakes(solution: Solution, qid: str, skip: Callable[[Explanation], 
             out.append((explanation, written(base * reading.arg)))
         elif reading.kind in ("round", "trunc") and not isinstance(base, tuple):
             mode = "ROUND_HALF_UP" if reading.kind == "round" else "ROUND_DOWN"
-            out.append((explanation, Decimal(base).quantize(Decimal(1).scaleb(-reading.arg), mode)))
+            out.append((explanation, exact_decimal(base).quantize(Decimal(1).scaleb(-reading.arg), mode)))
     return out

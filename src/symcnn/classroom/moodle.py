@@ -43,7 +43,7 @@ from typing import Any, Iterable, Sequence
 from ..catalogue import text
 from ..errors import SymcnnError
 from ..exam import Question
-from ..exam.steps import Answer, Solution, round_decimal
+from ..exam.steps import Answer, Solution, Vector, round_decimal
 from ..render.latex.printer import printer
 from ..render.latex.sheet import Sheet
 from ..render.printing import shows_formula, value_text
@@ -271,9 +271,33 @@ class _Slot:
 
 def _slots(solution: Solution, q: Question, a: Answer, lang: str) -> list[_Slot]:
     value = a.value
+    nodes = solution.exam.network.nodes
+    if q.kind.startswith("layer."):  # layers named or by position (exam/layer_questions.py)
+        from ..exam.layer_questions import layer_positions
+
+        positions = list(layer_positions(solution.exam, q)[0])
+    else:
+        positions = list(q.options.get("layers", range(1, len(value) + 1 if isinstance(value, tuple) else 1)))
+    if a.unit == "shape" and isinstance(value, tuple) and value and not isinstance(value[0], tuple):  # one layer
+        letters = "HWD" if len(value) == 3 else "N"
+        return [_Slot(f"{letters[j]} =", (j,), tuple(st for st in a.steps if str(st.symbol).startswith(letters[j])))
+                for j in range(len(value))]
+    if isinstance(value, Vector) and a.parts:  # named parts: R, J, A of a receptive field
+        out = []
+        for k, part in enumerate(a.parts):
+            head, _, sub = str(part).partition("_")
+            mine = tuple(st for st in a.steps if str(st.symbol).startswith(head + "_"))
+            out.append(_Slot(f"{_h(head)}<sub>{_h(sub)}</sub> =", (k,), mine))
+        return out
+    if isinstance(value, Vector) and q.kind.startswith("layer."):  # one value per layer
+        out = []
+        for k, i in enumerate(positions):
+            name = nodes[i - 1].name
+            mine = tuple(st for st in a.steps if st.args.get("layer") == name) or a.steps
+            out.append(_Slot(f"i = {i} ({_h(name)}):", (k,), mine))
+        return out
     if isinstance(value, tuple) and value and all(isinstance(v, tuple) for v in value):
-        layers = list(q.options.get("layers", range(1, len(value) + 1)))
-        nodes = solution.exam.network.nodes
+        layers = positions
         out = []
         for k, (i, shape) in enumerate(zip(layers, value)):
             name = nodes[i - 1].name
@@ -286,10 +310,14 @@ def _slots(solution: Solution, q: Question, a: Answer, lang: str) -> list[_Slot]
         return out
     if isinstance(value, tuple):
         names = components(solution).get(q.id) or tuple(str(k + 1) for k in range(len(value)))
+        if not names:
+            raise SymcnnError(f"question {q.id}: its answer is none, which Moodle cannot grade as a number")
+        head = str(a.steps[-1].symbol).split("_")[0] if a.steps else "x"  # δ, p, x: what the last steps write
+        head = {"delta": "δ"}.get(head, head)
         out = []
         for k, cls in enumerate(names):
             mine = tuple(st for st in a.steps if st.args.get("cls") == cls) or a.steps
-            out.append(_Slot(f"δ<sub>{_h(cls)}</sub> =", (k,), mine))
+            out.append(_Slot(f"{_h(head)}<sub>{_h(cls)}</sub> =", (k,), mine))
         return out
     return [_Slot("", (), a.steps)]
 

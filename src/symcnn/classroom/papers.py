@@ -25,14 +25,15 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable
 
-from ..catalogue import text
+from ..catalogue import text, unit_name
 from ..exam import Question
-from ..exam.steps import Answer, Solution
+from ..exam.steps import Answer, Solution, Vector
 from ..model.conventions import convention
-from ..render.latex import document, escape, number_latex, write_document
+from ..render.latex import document, escape, formula_latex, number_latex, write_document
 from ..render.latex.escape import Raw
 from ..render.latex.preamble import page_footer
 from ..render.latex.sheet import Sheet, code_label
+from ..render.latex.wording import question_blanks, question_text  # noqa: F401  (the paper's, and the sheet's)
 from ..verify.diagnose import components
 from .drawing import drawing
 
@@ -181,58 +182,35 @@ def part_of(qid: str) -> tuple[str | None, str]:
     return (m.group(1), m.group(2) or qid) if m else (None, qid)
 
 
-def question_blanks(sh: Sheet, q: Question, a: Answer) -> dict[str, str]:
-    """What a question's catalogue wording may fill in: its options and the exam's facts."""
-    exam = sh.solution.exam
-    s = exam.softmax
-    blanks = {
-        "last": sh.number(len(exam.network.nodes)),
-        "layers": ", ".join(str(i) for i in q.options.get("layers", range(1, len(exam.network.nodes) + 1))),
-        "unit": text(sh.lang, "unit." + convention(exam.convention).unit),
-        "epochs": sh.number(exam.training.epochs),
-        "batch": sh.number(exam.training.batch_size),
-        "target": s.name(s.target),
-        "cls": s.name(str(q.options.get("output", s.classes[-1]))),
-        "classes": ", ".join(s.name(c) for c in s.classes),
-        "height": sh.number(exam.network.input_shape[0]),
-        "width": sh.number(exam.network.input_shape[1]),
-        "decimals": sh.number(a.decimals) if a.decimals is not None else "",
-        "bytes": sh.number(exam.inference_bytes),
-    }
-    for name, value in q.options.items():
-        if name != "layers":
-            blanks[name] = ", ".join(map(str, value)) if isinstance(value, tuple) else (
-                sh.number(value) if isinstance(value, int) else str(value))
-    return blanks
+def _positions(sh: Sheet, q: Question, count: int) -> list[int]:
+    """The layer positions a per-layer answer's items belong to, in order."""
+    if q.kind.startswith("layer."):
+        from ..exam.layer_questions import layer_positions
 
-
-def question_text(sh: Sheet, q: Question, a: Answer) -> str:
-    """The question as LaTeX: its own ``text``, or the catalogue's wording of its kind."""
-    if q.text is not None:
-        words = escape(q.text)
-    else:
-        words = sh.say(f"question_text.{q.kind}", **question_blanks(sh, q, a))
-    if a.assumption:
-        words += " " + sh.say("paper.assume", assumption=text(sh.lang, a.assumption))
-    if a.decimals is not None:
-        words += " " + sh.say("paper.rounded", decimals=sh.number(a.decimals))
-    return words
+        return list(layer_positions(sh.solution.exam, q)[0])
+    return list(q.options.get("layers", range(1, count + 1)))
 
 
 def answer_lines(sh: Sheet, q: Question, a: Answer) -> list[str]:
     """Blank lines shaped like the answer: one per layer of a shapes question, one per class, or one."""
-    unit = text(sh.lang, "unit." + a.unit) if a.unit else ""
+    unit = unit_name(sh.lang, a.unit) if a.unit else ""
     unit_tex = " " + escape(unit) if unit else ""
     value = a.value
     names = components(sh.solution).get(q.id)
+    nodes = sh.solution.exam.network.nodes
     if isinstance(value, tuple) and value and all(isinstance(v, tuple) for v in value):
-        layers = list(q.options.get("layers", range(1, len(value) + 1)))
-        nodes = sh.solution.exam.network.nodes
         lines = []
-        for i, shape in zip(layers, value):
+        for i, shape in zip(_positions(sh, q, len(value)), value):
             blanks = r" $\times$ ".join([BLANK] * len(shape))
             lines.append(rf"$i = {i}$ ({escape(nodes[i - 1].name)}): {blanks}")
         return lines
+    if a.unit == "shape" and isinstance(value, tuple):  # one layer's shape
+        return [r" $\times$ ".join([BLANK] * len(value))]
+    if isinstance(value, Vector) and a.parts:  # named parts: R, J, A
+        return [rf"${formula_latex(p, lang=sh.lang)} = $ {BLANK}{BLANK}" for p in a.parts]
+    if isinstance(value, Vector) and q.kind.startswith("layer."):  # one value per layer
+        return [rf"$i = {i}$ ({escape(nodes[i - 1].name)}): {BLANK}{BLANK}{unit_tex}"
+                for i in _positions(sh, q, len(value))]
     if isinstance(value, tuple) and names:
         symbol = a.steps[-1].symbol if a.steps else None
         letter = str(symbol).split("_")[0] if symbol is not None else ""

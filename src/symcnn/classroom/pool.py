@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import sys
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 _STATE: list[Any] = []  # (function, shared state) of the current pool, inherited by its forked workers
 
@@ -44,5 +44,25 @@ def forked(fn: Callable[[Any, Any], Any], state: Any, workers: int | None = None
     try:
         with multiprocessing.get_context("fork").Pool(n) as pool:
             yield lambda items: pool.map(_call, items, chunksize=1)
+    finally:
+        _STATE.clear()
+
+
+@contextmanager
+def forked_each(fn: Callable[[Any, Any], Any], state: Any, workers: int | None = None
+                ) -> Iterator[Callable[[Sequence[Any]], Iterable[Any]]]:
+    """Like :func:`forked`, but the results come one by one as they are ready (still in the items' order).
+
+    For a progress bar: the workers take the next item as soon as they are free, and the
+    caller sees each result as soon as it and every earlier one are done.
+    """
+    n = default_workers() if workers is None else workers
+    if n <= 1 or not sys.platform.startswith("linux"):
+        yield lambda items: (fn(state, item) for item in items)
+        return
+    _STATE[:] = [(fn, state)]
+    try:
+        with multiprocessing.get_context("fork").Pool(n) as pool:
+            yield lambda items: pool.imap(_call, items, chunksize=1)
     finally:
         _STATE.clear()

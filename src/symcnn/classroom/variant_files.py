@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SymcnnError
-from ..exam.steps import Solution
+from ..exam.steps import Solution, Vector
 from ..fileio import atomic_folder, write_fresh
 from ..render.latex import document, find_engine, run_latex
 from ..render.latex.sheet import sheet_body
@@ -64,7 +64,7 @@ def cell(value: Any) -> str:
     ('124x124x16;61x61x16', '-0.87;0.87', '12582912000')
     """
     if isinstance(value, tuple):
-        if value and all(isinstance(v, int) for v in value) and len(value) == 3:
+        if value and all(isinstance(v, int) for v in value) and len(value) == 3 and not isinstance(value, Vector):
             return "x".join(str(v) for v in value)
         return ";".join(cell(v) for v in value)
     if isinstance(value, Decimal):

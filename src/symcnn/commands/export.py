@@ -94,5 +94,5 @@ def _credit(given: str | None, exam: object, default: Fraction) -> Fraction:
         if not 0 <= value <= 1:
             raise SymcnnError(f"--carried-credit must be a number from 0 to 1, got {given!r}")
         return value
-    spec_value = getattr(getattr(exam, "grading", None), "carried_credit", None)  # once the grade branch lands
+    spec_value = getattr(exam, "carried_credit", None)  # the spec's [grading] carried_credit (default 0.5)
     return Fraction(spec_value) if spec_value is not None else default

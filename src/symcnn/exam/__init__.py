@@ -87,3 +87,5 @@ class Exam:
     source: str = "<embedded>"
     code: str | None = None  # a variant's code, printed on its paper and sheet
     variants: tuple[Vary, ...] = ()  # what ``symcnn variants`` may change; () = the default policy
+    data: Any = field(default=None, compare=False, repr=False)  # the spec's TOML data (solve.for re-reads it)
+    carried_credit: Fraction = Fraction(1, 2)  # [grading]: share of the points for an error carried forward

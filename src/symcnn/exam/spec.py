@@ -63,7 +63,12 @@ def load_exam(path: str | Path | None = None) -> Exam:
 
 def parse_exam(text: str, source: str) -> Exam:
     """Validate a spec's text into an Exam; the first problem raises SpecError."""
-    root = Table(read_toml(text, source), "", source)
+    return exam_from_data(read_toml(text, source), source)
+
+
+def exam_from_data(data: dict[str, Any], source: str) -> Exam:
+    """Validate a spec's TOML data (as :func:`read_toml` reads it) into an Exam."""
+    root = Table(data, "", source)
     head = root.table("exam")
     title = head.str("title", "Exam")
     language = head.str("language", "vi", LANGUAGES)
@@ -82,9 +87,21 @@ def parse_exam(text: str, source: str) -> Exam:
     inference.done()
     questions = _questions(root, source)
     variants = _variants(root)
+    carried_credit = _grading(root)
     root.done()
     return Exam(title, language, conv, dataset, network, training, softmax, inference_bytes, questions, source,
-                code, variants)
+                code, variants, data, carried_credit)
+
+
+def _grading(root: Table) -> Fraction:
+    """``[grading] carried_credit``: the share of a question's points for an error carried forward (0 … 1)."""
+    t = root.table("grading", {})
+    credit = t.number("carried_credit") if "carried_credit" in t.data else Fraction(1, 2)
+    t.used.add("carried_credit")
+    if not 0 <= credit <= 1:
+        t.fail(t.path("carried_credit"), "must be a number from 0 to 1", t.data["carried_credit"])
+    t.done()
+    return credit
 
 
 def _dataset(t: Table) -> Dataset:
@@ -250,7 +267,7 @@ def _questions(root: Table, source: str) -> tuple[Question, ...]:
         seen.add(qid)
         t.where = f"question {qid}"  # users name questions by their ids
         kind = t.str("kind", choices=tuple(QUESTION_KINDS))
-        options = {name: read(t, name) for name, read in QUESTION_KINDS[kind].options.items() if name in t.data}
+        options = {name: read(t, name) for name, read in QUESTION_KINDS[kind].accepted.items() if name in t.data}
         points = _points(t) if "points" in t.data else None
         text = _question_text(t) if "text" in t.data else None
         t.done()

@@ -125,3 +125,43 @@ def gradient_step(o, eta, d):
 def memory_bytes(n, b):
     """Bytes to store n values of b bytes each."""
     return n * b
+
+
+def rf_size(r, k, j):
+    """Receptive field on the input of a window of extent k over outputs j input pixels apart, each seeing r."""
+    return r + (k - 1) * j
+
+
+def rf_jump(j, s):
+    """Input pixels between neighbouring outputs of a layer of stride s over outputs j apart."""
+    return j * s
+
+
+def rf_start(a, p, j):
+    """Input pixel where the first output's field starts: p padded positions, j apart, before the input's start a."""
+    return a - p * j
+
+
+# ---------------------------------------------------------------- training memory, time and loss
+
+
+def state_bytes(n, p, b):
+    """Bytes of an optimiser's state: n tensors the size of the p parameters, b bytes per value."""
+    return n * p * b
+
+
+def kept_bytes(c, k, b, i, s):
+    """Bytes a batch of c samples keeps for the backward pass: k values of b bytes and i int64 indices
+    each, and s fp32 statistics for the whole batch (batch normalisation's mean and inverse deviation)."""
+    return c * (k * b + 8 * i) + 4 * s
+
+
+def train_memory(w, m, g, s, a):
+    """Memory to train: weights w, master weights m, gradients g, optimiser state s, kept activations a."""
+    return w + m + g + s + a
+
+
+def seconds(c, t, u):
+    """Seconds to compute c operations at t operations per second with utilisation u."""
+    return c / (t * u)
+

@@ -24,7 +24,7 @@ from typing import Any, Mapping
 
 from sympy.printing.str import StrPrinter
 
-from ..exam.steps import Step
+from ..exam.steps import Solutions, Step, Vector
 from .numbers import NUMBER_FORMATS, NumberFormat
 from .order import PrintOrder, print_mul
 
@@ -146,6 +146,10 @@ def formula_text(formula: Any, numbers: Mapping[Any, Any] | None = None, lang: s
 def value_text(value: Any, lang: str = "plain") -> str:
     """A step's or answer's value: a number, a vector, a shape or a list of shapes."""
     fmt = NUMBER_FORMATS[lang]
+    if isinstance(value, Vector):  # numbers that are not a shape
+        return "[" + "; ".join(fmt.number(v) for v in value) + "]"
+    if isinstance(value, Solutions):
+        return ", ".join(fmt.number(v) for v in value) or _none(lang)
     if isinstance(value, tuple):
         if value and all(isinstance(v, tuple) for v in value):
             return "; ".join(value_text(v, lang) for v in value)
@@ -155,15 +159,19 @@ def value_text(value: Any, lang: str = "plain") -> str:
     return fmt.number(value)
 
 
+def _none(lang: str) -> str:
+    from ..catalogue import text
+
+    return text("en" if lang == "plain" else lang, "solve_for.none")
+
+
 def unit_text(lang: str, unit: str | None, value: Any = None) -> str:
     """A unit's name in ``lang`` (``byte`` for one, ``bytes`` for more), or '' for none."""
     if not unit:
         return ""
-    from ..catalogue import catalogue, text
+    from ..catalogue import unit_name
 
-    if value == 1 and f"unit_one.{unit}" in catalogue(lang):
-        return text(lang, f"unit_one.{unit}")
-    return text(lang, "unit." + unit)
+    return unit_name(lang, unit, value)
 
 
 def total_name(lang: str, key: str) -> str:

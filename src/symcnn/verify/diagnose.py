@@ -34,7 +34,7 @@ from fractions import Fraction
 from operator import itemgetter
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
-from ..exam.steps import Answer, Solution, round_decimal
+from ..exam.steps import Answer, Solution, Vector, round_decimal
 from .graph import EVAL_ERRORS, REAL, Const, Graph, Target, View
 from .mistakes import READING_RANK, Diagnosis, Explanation, Mistake, Reading, keep, prepared, readings
 from .slips import places, slip_code, whole_variants
@@ -130,9 +130,16 @@ def components(solution: Solution) -> dict[str, tuple[str, ...]]:
     """Names of the parts of per-class answers, by question id."""
     out: dict[str, tuple[str, ...]] = {}
     for a in solution.answers:
-        if isinstance(a.value, tuple):
-            names = [s.args.get("cls", "") for s in a.steps if s.label == "step.delta"]
-            if len(names) == len(a.value):
+        if isinstance(a.value, Vector):  # one value per layer (by name), or named parts (R_3, J_3, A_3)
+            last = a.steps[-1].label
+            names = [str(p) for p in a.parts] if a.parts else [s.args.get("layer", "") for s in a.steps
+                                                                if s.label == last]
+            if len(names) == len(a.value) and len(set(names)) == len(names) and all(names):
+                out[a.id] = tuple(names)
+        elif isinstance(a.value, tuple) and a.steps:
+            last = a.steps[-1].label  # one step per class ends the answer: δ = p − y, or p = softmax(o)
+            names = [s.args.get("cls", "") for s in a.steps if s.label == last]
+            if len(names) == len(a.value) and all(names):
                 out[a.id] = tuple(names)
     return out
 

@@ -32,6 +32,7 @@ from operator import itemgetter
 from typing import Any, Callable, Iterator, Mapping
 
 IR = tuple  # ("n", x) | ("v", node) | ("+", *terms) | ("*", *factors) | ("^", base, int) | (fn, arg) | ("round", x, d)
+# fn: floor, ceil, abs, exp, log (natural), min, max
 Fn = Callable[[list], Any]
 REAL = Context(prec=60)  # the reals (softmax) are evaluated with this many digits
 Target = Any  # a node id, an int constant, or a tuple of targets (a shape, a vector)
@@ -99,7 +100,8 @@ def to_ir(expr: Any, resolve: Callable[[Any], int | None]) -> IR:
         return ("*", *(to_ir(a, resolve) for a in expr.args))
     if expr.is_Pow and expr.exp.is_Integer:
         return ("^", to_ir(expr.base, resolve), int(expr.exp))
-    for cls, name in ((sympy.floor, "floor"), (sympy.ceiling, "ceil"), (sympy.Abs, "abs"), (sympy.exp, "exp")):
+    for cls, name in ((sympy.floor, "floor"), (sympy.ceiling, "ceil"), (sympy.Abs, "abs"), (sympy.exp, "exp"),
+                      (sympy.log, "log")):
         if isinstance(expr, cls):
             return (name, to_ir(expr.args[0], resolve))
     for cls, name in ((sympy.Min, "min"), (sympy.Max, "max")):
@@ -163,7 +165,7 @@ def ir_degree(ir: IR, deg: Mapping[int, int]) -> int:
 
 
 def is_real(ir: IR, real_nodes: Callable[[int], bool]) -> bool:
-    if ir[0] in ("exp", "round"):
+    if ir[0] in ("exp", "log", "round"):
         return True
     if ir[0] == "v":
         return real_nodes(ir[1])
@@ -384,6 +386,16 @@ def compile_ir(ir: IR, real: bool = False) -> Fn:
     if op == "exp":
         inner = compile_ir(ir[1], True)
         return lambda v: Decimal(inner(v)).exp()
+    if op == "log":  # the natural logarithm (cross-entropy); a non-positive argument is no re-derivation
+        inner = compile_ir(ir[1], True)
+
+        def ln(v: list) -> Decimal:
+            x = Decimal(inner(v))
+            if x <= 0:
+                raise Invalid("logarithm of a non-positive number")
+            return x.ln()
+
+        return ln
     if op == "round":  # an intermediate rounded half up (a mistake: the derivation never rounds one)
         inner, q = compile_ir(ir[1], True), Decimal(1).scaleb(-ir[2])
         return lambda v: Decimal(inner(v)).quantize(q, ROUND_HALF_UP)
@@ -897,12 +909,17 @@ def _support(solution: Any, asked: set[str]) -> list[Any]:
 def _view(solution: Any, g: Graph, answer: Any, scope: str, steps: tuple, value: Any,
           assumption: str | None = None) -> View:
     local = {**g.links.get(scope, {}), **g.scopes.get(scope, {})}
+    net = g.scopes["network"]
+    seen = {**net, **local}  # an answer at another input size has its own sizes
     if answer.kind == "network.shapes" and assumption is None:
         q = next(q for q in solution.exam.questions if q.id == answer.id)
         layers = tuple(q.options.get("layers", range(1, len(solution.formulas.layers) + 1)))
-        net = g.scopes["network"]
-        target = tuple(tuple(_shape_part(g, net, s) for s in solution.formulas.layers[i - 1].symbols) for i in layers)
+        target = tuple(tuple(_shape_part(g, seen, s) for s in solution.formulas.layers[i - 1].symbols) for i in layers)
         return View(answer.id, answer.kind, target, None, answer.unit, scope=scope)
+    if getattr(answer, "parts", ()) and assumption is None:  # the symbols the value is made of, nested like it
+        target = _parts_target(g, seen, answer.parts)
+        names = tuple(str(p) for p in answer.parts) if not isinstance(answer.parts[0], tuple) else ()
+        return View(answer.id, answer.kind, target, answer.decimals, answer.unit, names, scope)
     if isinstance(value, tuple):
         label = steps[-1].label
         parts = [s for s in steps if s.label == label]
@@ -911,6 +928,12 @@ def _view(solution: Any, g: Graph, answer: Any, scope: str, steps: tuple, value:
                     names, scope)
     nid = local[steps[-1].symbol]
     return View(answer.id, answer.kind, nid, answer.decimals, answer.unit, scope=scope, assumption=assumption)
+
+
+def _parts_target(g: Graph, seen: Mapping[Any, int], parts: Any) -> Target:
+    if isinstance(parts, tuple):
+        return tuple(_parts_target(g, seen, p) for p in parts)
+    return _shape_part(g, seen, parts)
 
 
 def _shape_part(g: Graph, net: Mapping[Any, int], s: Any) -> Target:

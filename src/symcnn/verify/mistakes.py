@@ -16,6 +16,7 @@ kind (code)                    where it applies
 ``AUG_FACTOR``                 transforms t and originals o of the augmentation
 ``BYTES_PER_VALUE``            each bytes-per-value leaf, and each use of it apart
 ``BATCH_SIZE`` ``EPOCHS``      the mini-batch, the epochs
+``OPTIMIZER_STATE``            the optimiser's state tensors per parameter (Adam: 2, momentum: 1)
 ``ITERATIONS``                 iterations per epoch: one, ⌊N/B⌋, ⌈N/B⌉ + 1, N
 ``BACKWARD_OMITTED`` …FACTOR   the backward factor r
 ``CONV_PADDING`` …             padding of each window layer; one side only
@@ -259,6 +260,15 @@ batch_size = _leaf_values("BATCH_SIZE", "B", lambda b: (1, b // 2, 2 * b))
 epochs = _leaf_values("EPOCHS", "E", lambda e: (1, e - 1, e + 1), "epoch")
 
 
+def optimizer_state(ctx: Context) -> Iterator[Mistake]:
+    """The optimiser's state tensors miscounted: Adam's two moments counted once, momentum's velocity left out."""
+    for leaf in ctx.leaves("n_opt"):
+        right = int(leaf.value)
+        for v in range(3):
+            if v != right:
+                yield _mistake("OPTIMIZER_STATE", "OPTIMIZER_STATE", {"got": v, "right": right}, values={leaf.id: v})
+
+
 def iterations(ctx: Context) -> Iterator[Mistake]:
     for leaf in ctx.leaves("T"):
         if int(leaf.value) != 1:
@@ -408,7 +418,8 @@ def params_bias(ctx: Context) -> Iterator[Mistake]:
 
 
 UPDATE_LABELS = ("step.update", "step.update_unrounded")  # o' = o − η·δ, before or after rounding
-FACTOR_LABELS = ("step.crops", "step.samples", "step.dataset_bytes", "step.params", "step.cost", "step.numel",
+FACTOR_LABELS = ("step.crops", "step.samples", "step.dataset_bytes", "step.params", "step.weights", "step.cost",
+                 "step.numel",
                  "step.numel_input",
                  "step.batch", "step.run", "step.activation_bytes", "step.param_bytes", "step.tiled_cost")
 COVERED = {"B", "E", "b", "r"}  # leaves whose value 1 (or 0) another kind already tries
@@ -485,7 +496,7 @@ def wrong_source(ctx: Context) -> Iterator[Mistake]:
         if len(old) != len(new):
             continue
         edits: dict[int, IR] = {}
-        for n in ctx.nodes(("step.params", "step.cost", "network.shape", "step.shape"), lf.name):
+        for n in ctx.nodes(("step.params", "step.weights", "step.cost", "network.shape", "step.shape"), lf.name):
             assert n.ir is not None
             mapping = {}
             for a, b in zip(old, new):
@@ -652,6 +663,7 @@ def rounding(ctx: Context) -> Iterator[Mistake]:
 
 
 UNITS = (("KB", 1000, 1), ("MB", 1000, 2), ("GB", 1000, 3), ("KiB", 1024, 1), ("MiB", 1024, 2), ("GiB", 1024, 3))
+SCALED = tuple(u for u, _, _ in UNITS)  # an answer asked in one of these (exam/units.py) may be given in another
 FACTORS = ("B", "E", "c", "b", "T")  # what a key may multiply by where it does not belong
 
 
@@ -670,6 +682,14 @@ def readings(view: View, graph: Graph, base: int = 0) -> Iterator[Mistake]:
         for unit, base_, power in UNITS:
             yield Mistake("UNIT_SCALE", "UNIT_SCALE", {"unit": unit, "size": base_ ** power},
                           reading=Reading("scale", Fraction(base_ ** power)), rank=rank + 2)
+    if view.unit in SCALED and isinstance(view.target, int):  # asked in MB: given in MiB, KB … instead
+        from ..exam.units import UNITS as ASKED
+
+        b, p, _ = ASKED[view.unit]
+        for unit, base_, power in UNITS:
+            if unit != view.unit:
+                yield Mistake("UNIT_SCALE", "UNIT_SCALE", {"unit": unit, "size": base_ ** power},
+                              reading=Reading("scale", Fraction(base_ ** power, b ** p)), rank=rank + 2)
     if isinstance(view.target, int) and view.decimals is None:
         seen = graph.ancestors(view.target)
         for name in FACTORS:
@@ -698,6 +718,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("AUG_FACTOR", aug_factor),
     Kind("BATCH_SIZE", batch_size),
     Kind("EPOCHS", epochs),
+    Kind("OPTIMIZER_STATE", optimizer_state),
     Kind("ITERATIONS", iterations),
     Kind("BACKWARD_OMITTED", backward),
     Kind("CONV_PADDING", padding),
@@ -773,7 +794,7 @@ def single_mistakes(solution: Any, qid: str, component: str | None = None) -> li
     from each other's right answers. Unit scalings (the value in MB) are left out: they are a
     way of writing a value, not another value.
     """
-    from ..exam.steps import round_decimal
+    from ..exam.steps import exact_decimal, round_decimal
 
     graph, mistakes = prepared(solution)
     view = graph.views[qid]
@@ -802,7 +823,7 @@ def single_mistakes(solution: Any, qid: str, component: str | None = None) -> li
             entries.append((r, written(base * reading.arg)))
         elif reading.kind in ("round", "trunc") and not isinstance(base, tuple):
             mode = "ROUND_HALF_UP" if reading.kind == "round" else "ROUND_DOWN"
-            entries.append((r, Decimal(base).quantize(Decimal(1).scaleb(-reading.arg), mode)))
+            entries.append((r, exact_decimal(base).quantize(Decimal(1).scaleb(-reading.arg), mode)))
     seen: dict[Any, tuple[Explanation, Any]] = {}
     for m, v in sorted(entries, key=lambda e: e[0].rank):
         if v is not None and written(v) != right:  # another value at the question's precision

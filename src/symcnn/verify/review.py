@@ -25,7 +25,7 @@ from typing import Any, Iterable, Iterator
 
 from ..errors import KeyFileError
 from ..exam import Exam
-from ..exam.steps import Answer, Solution, Step, round_decimal
+from ..exam.steps import Answer, Solution, Step, Vector, round_decimal
 from .arith import ArithError, BinOp, LineCheck, Node, agrees, decimals_of, evaluate, factors_dropped, is_sum, literals
 from .diagnose import Diagnoser, Found, KeyClaim, components, diagnoser, matches, named_values
 from .keyfile import KeyEntry, KeyFile, check_against
@@ -471,6 +471,8 @@ def review_question(d: Diagnoser, solution: Solution, entry: KeyEntry | None, an
         why = () if ok else _explain(d, KeyClaim(qid, entry.component, v), derived, answer.decimals, fixes,
                                      earlier, shown)
         echo = written.strip() if note is not None and isinstance(written, str) else None
+        if isinstance(derived, Vector) and isinstance(v, tuple):  # a list of numbers, not a shape
+            v = Vector(v)
         claims.append(ClaimReview(v, derived, ok, why, echo, note))
     fact_reviews = tuple(_fact(d, answer, name, value) for name, value in entry.facts.items())
     right = sum(c.correct for c in claims)

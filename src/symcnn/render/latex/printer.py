@@ -31,6 +31,7 @@ from typing import Any, Mapping, NamedTuple
 import sympy
 from sympy.printing.latex import LatexPrinter
 
+from ...exam.steps import Solutions, Vector
 from ...model.exact import expr as as_expr
 from ..numbers import NUMBER_FORMATS
 from ..printing import written_key
@@ -157,6 +158,12 @@ def value_latex(value: Any, lang: str) -> str:
     >>> value_latex((Decimal("-0.87"), Decimal("0.87")), "vi")
     '\\\\left(-0{,}87;\\\\; 0{,}87\\\\right)'
     """
+    if isinstance(value, Vector):  # numbers that are not a shape
+        return r"\left(" + r";\; ".join(number_latex(v, lang) for v in value) + r"\right)"
+    if isinstance(value, Solutions):
+        from ...catalogue import text
+
+        return r",\; ".join(number_latex(v, lang) for v in value) or rf"\text{{{text(lang, 'solve_for.none')}}}"
     if isinstance(value, tuple):
         if value and all(isinstance(v, tuple) for v in value):
             return r";\; ".join(value_latex(v, lang) for v in value)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...catalogue import text
+from ...catalogue import unit_name
 from ...exam.steps import Step
 from ..printing import shows_formula, shows_substitution
 from .escape import escape
@@ -28,7 +28,7 @@ GAP = 3  # width of " = " between parts
 
 def unit_latex(unit: str | None, lang: str) -> str:
     """A unit as text inside math (``\\;\\text{mẫu}``), or '' for none."""
-    name = text(lang, "unit." + unit) if unit else ""
+    name = unit_name(lang, unit) if unit else ""
     return rf"\;\text{{{escape(name)}}}" if name else ""
 
 

@@ -209,6 +209,11 @@ def _answer_line(sh: Sheet, key: str, a: Answer, value: Any) -> str:
 def answer_latex(sh: Sheet, a: Answer, heading: bool = True) -> str:
     """One question: its heading (unless a page around it has one), assumption, steps, answer, alternatives."""
     out = [rf"\subsection{{{sh.say('sheet.question', id=a.id, title=text(sh.lang, 'kind.' + a.kind))}}}"] if heading else []
+    asked = next((q for q in sh.solution.exam.questions if q.id == a.id), None)
+    if asked is not None and heading:  # the question as the paper words it (a review has its own heading)
+        from .wording import question_text
+
+        out.append(rf"\noindent\textit{{{sh.say('sheet.asked')}:}} {question_text(sh, asked, a, notes=False)}")
     if a.assumption:
         out.append(rf"\textit{{{sh.say('sheet.assumption')}:}} {sh.say(a.assumption)}.")
     out += _steps_block(sh, a.steps)
