@@ -115,6 +115,7 @@ def random_spec(rng: random.Random) -> Spec:
             layers.append(Layer("dense", units=rng.randint(4, 64), bias=rng.random() < 0.9))
         n = rng.choice((2, 3))
         classes = ("A", "B", "C")[:n]
+        layers[-1] = replace(layers[-1], units=n)  # the output layer: one unit per class (a spec must say so)
         windows = sum(lay.kind in WINDOWS for lay in layers)
         spec = Spec(
             height=h, width=w, channels=c, layers=tuple(layers), images=rng.randint(10, 300), crops=rng.randint(1, 64),

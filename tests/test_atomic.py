@@ -97,7 +97,7 @@ def test_solve_latex(old_file, monkeypatch, capsys):
 
 
 def test_verify_template(old_file, monkeypatch, capsys):
-    run_failing(monkeypatch, capsys, ["verify", "--template", str(old_file)])
+    run_failing(monkeypatch, capsys, ["verify", "--template", str(old_file), "--force"])
     assert_untouched(old_file)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from symcnn.checked import MAX_LAYERS
 from symcnn.cli import main
 
 CORPUS = Path(__file__).parent / "bad_inputs"
@@ -97,8 +98,8 @@ GENERATED = {
     "huge_hex_kernel": (SEED.replace("kernel = 7", "kernel = 0x" + "f" * 2000).encode(),
                         "layer 1 (conv1).kernel must be at most 18446744073709551616, got an integer of 2409 digits"),
     "too_many_layers": (SEED.split("[[network.layers]]")[0].encode()
-                        + b'[[network.layers]]\ntype = "activation"\n' * 10_001,
-                        "network.layers must have at most 10000 layers, got '10001 layers'"),
+                        + b'[[network.layers]]\ntype = "activation"\n' * (MAX_LAYERS + 1),
+                        f"network.layers must have at most {MAX_LAYERS} layers, got '{MAX_LAYERS + 1} layers'"),
 }
 
 
@@ -112,15 +113,16 @@ def test_generated_bad_spec(name, tmp_path, capsys):
     assert out == ""
 
 
-def test_device_file_is_cut_off(capsys):
+def test_device_file_is_refused_unread(capsys):
     code, _, err = run(capsys, "solve", "/dev/zero")
-    assert_one_line_error(code, err, "/dev/zero", "larger than 4 MiB; symcnn reads specs and keys up to that size")
+    assert_one_line_error(code, err, "/dev/zero", "is a character device, not a file; symcnn reads specs, keys and"
+                                                  " models from regular files")
 
 
 @pytest.mark.parametrize("argv, source, message", [
     (["solve", "no/such/exam.toml"], "no/such/exam.toml", "no such file"),
     (["verify", "no/such/key.toml"], "no/such/key.toml", "no such file"),
-    (["solve", "."], ".", "cannot read (Is a directory)"),
+    (["solve", "."], ".", "is a folder, not a file; symcnn reads specs, keys and models from regular files"),
     (["solve", "exam\0.toml"], "'exam\\x00.toml'", "a file name cannot contain a NUL character"),
     (["solve", "exam\n.toml"], "exam\\n.toml", "no such file"),  # the line stays one line
     (["init", "no/such/folder/exam.toml"], "no/such/folder/exam.toml", "folder no/such/folder does not exist"),

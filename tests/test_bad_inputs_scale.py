@@ -145,6 +145,10 @@ stride = 2
 name = "fc"
 type = "dense"
 units = {2**63}
+[[network.layers]]
+name = "out"
+type = "dense"
+units = 2
 [training]
 batch_size = {2**62}
 epochs = {2**62}
@@ -158,6 +162,7 @@ kind = "dataset.crops"
 [[questions]]
 id = "shapes"
 kind = "network.shapes"
+layers = [1, 2]
 [[questions]]
 id = "params"
 kind = "network.params"
@@ -179,12 +184,13 @@ def test_sizes_of_2_62_and_more_stay_exact(tmp_path, capsys):
     f = 2**62
     conv_params, fc_in = 3 * 3 * 3 * f + f, side * side * f
     fc_params = fc_in * 2**63 + 2**63
+    out_params = 2**63 * 2 + 2  # the output layer: one unit per softmax class
     assert got["crops"] == 2**128
     assert got["shapes"] == [[side, side, f], [2**63]]
-    assert got["params"] == conv_params + fc_params
-    assert got["forward"] == 3 * 3 * 3 * side * side * f + fc_in * 2**63
-    values = BIG * BIG * 3 + side * side * f + 2**63
-    assert got["memory"] == 4 * (conv_params + fc_params) + 4 * values
+    assert got["params"] == conv_params + fc_params + out_params
+    assert got["forward"] == 3 * 3 * 3 * side * side * f + fc_in * 2**63 + 2**63 * 2
+    values = BIG * BIG * 3 + side * side * f + 2**63 + 2
+    assert got["memory"] == 4 * (conv_params + fc_params + out_params) + 4 * values
     assert got["params"] > 2**246 and isinstance(got["params"], int)  # ≈ 2^61·2^61·2^62·2^63: JSON keeps it exact
 
 

@@ -118,7 +118,7 @@ def test_cli_writes_tex_and_pdf(tmp_path, capsys):
 
 
 def test_cli_without_tex_keeps_the_tex(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setattr(shutil, "which", lambda name, **kw: None)
     out = tmp_path / "sheet.tex"
     assert main(["solve", "--latex", str(out), "--pdf"]) == 2
     err = capsys.readouterr().err.strip()

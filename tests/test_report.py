@@ -135,7 +135,7 @@ def test_spec_files(capsys, tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (("nosuchmodel",), "nosuchmodel: no such file, and not a zoo model (known: alexnet"),
-    (("resnet18", "--size", "0x5"), "--size must be HxW or one size with whole numbers >= 1, e.g. 224x224 or 224, got '0x5'"),
+    (("resnet18", "--size", "0x5"), "--size: must be HxW or one size (e.g. 224x224 or 224) with whole numbers 1 to 2^64, got '0x5'"),
     (("resnet18", "--size", "224x"), "got '224x'"),
     (("resnet18", "--convention", "nope"), "--convention: unknown convention 'nope'"),
     # by hand: 16 → 8 → 4 → 2 → 1 after four 2×2 pools; the fifth window does not fit

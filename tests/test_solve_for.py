@@ -30,7 +30,9 @@ def zoo_exam(name: str, size: int) -> dict:
 
     model = read_toml(resources.files("symcnn.models.zoo").joinpath(f"{name}.toml").read_text("utf-8"), name)
     data = copy.deepcopy(SEED)
-    data["network"] = {"input": {"height": size, "width": size, "channels": 3}, "layers": model["network"]["layers"]}
+    layers = copy.deepcopy(model["network"]["layers"])
+    layers[-1]["units"] = len(SEED["softmax"]["classes"])  # one output unit per class of the exam's softmax
+    data["network"] = {"input": {"height": size, "width": size, "channels": 3}, "layers": layers}
     return data
 
 

@@ -144,13 +144,13 @@ type = "flatten"
 type = "dropout"
 [[network.layers]]
 type = "dense"
-units = 3
+units = 2
 """ + embedded_text().split("[training]")[1].join(["[training]", ""]).split("[[questions]]")[0]
     small = parse_exam(spec.replace("crop_height = 128", "crop_height = 9").replace("crop_width = 128",
                                                                                       "crop_width = 9"), "small")
     answer = ask(small, "training.memory")
     model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU6(), nn.Conv2d(4, 5, 3), nn.Sigmoid(),
-                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(), nn.Linear(5, 3))
+                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(), nn.Linear(5, 2))  # 2: one per class
     floats, ints = saved_bytes(model, torch.zeros(1, 3, 9, 9))
     # by hand: input 3·9·9 = 243, conv1 before relu6 4·7·7 = 196, relu6 output 196 (conv2's input),
     # sigmoid output 5·5·5 = 125 (global pooling keeps nothing), dropout mask 5, dense input 5

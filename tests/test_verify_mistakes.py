@@ -37,10 +37,11 @@ EXAM_A = tw.Spec(  # 32 × 32 RGB, conv – max pool – conv – ceil-mode aver
     images=120, crops=16, data_bytes=1, transforms=2, originals=True, batch=50, epochs=30, backward=2, lr="0.1",
     classes=("A", "B", "C"), logits=("1.5", "-0.5", "0.2"), target="B", output="A", inference_bytes=4,
     convention="macs", big=(64, 96), shape_layers=(1, 2, 3, 4))
-EXAM_B = tw.Spec(  # 28 × 20 grey, a bias-free strided conv, average pool, conv, dense; counted in FLOPs
+EXAM_B = tw.Spec(  # 28 × 20 grey, a bias-free strided conv, average pool, conv, two dense; counted in FLOPs
     height=28, width=20, channels=1,
     layers=(tw.Layer("conv2d", kernel=5, filters=6, stride=2, padding=2, bias=False), tw.Layer("avgpool", kernel=2),
-            tw.Layer("conv2d", kernel=3, filters=10, padding=1), tw.Layer("dense", units=12)),
+            tw.Layer("conv2d", kernel=3, filters=10, padding=1), tw.Layer("dense", units=12),
+            tw.Layer("dense", units=2)),  # one output unit per class
     images=75, crops=40, data_bytes=2, transforms=3, originals=False, batch=32, epochs=12, backward=1, lr="0.05",
     classes=("X", "Y"), logits=("0.7", "2.1"), target="X", output="Y", inference_bytes=2,
     convention="flops", big=(56, 40), shape_layers=(1, 2, 3))

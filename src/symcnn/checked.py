@@ -20,7 +20,7 @@ from .errors import SpecError, SymcnnError
 MAX_SIZE = 2**64  # larger sizes are surely a typo
 MAX_TEXT = 200  # characters in a name, title or label
 MAX_ITEMS = 10_000  # items in a list (transforms, classes, layer numbers ...)
-MAX_LAYERS = 10_000  # layers in a network, block copies included
+MAX_LAYERS = 2_500  # layers in a network, block copies included: every command answers in 30 s of CPU (README "Limits")
 MAX_DIGITS = 30  # significant digits of a decimal number
 MAX_EXPONENT = 30  # decimal numbers lie within 10^±MAX_EXPONENT (or are 0)
 
@@ -42,6 +42,28 @@ def read_toml(text: str, source: str, error: type[SymcnnError] = SpecError) -> d
         raise error(f"{source}: not valid TOML ({_first_line(e)})") from None
 
 
+_WHOLE = re.compile(r"[0-9]+", re.ASCII)
+
+
+def option_size(text: str, option: str, usage: str, whole: str | None = None) -> int:
+    """A whole number from the command line (``--size``): ASCII digits only, 1 … MAX_SIZE.
+
+    ``12²``, ``١٢`` (other scripts' digits), ``1_000``, a sign, an empty text and a
+    5,000-digit number are all refused with one line naming the option.
+
+    >>> option_size("224", "--size", "HxW")
+    224
+    >>> option_size("12²", "--size", "HxW")
+    Traceback (most recent call last):
+    symcnn.errors.SpecError: --size: must be HxW with whole numbers 1 to 2^64, got '12²'
+    """
+    t, whole = text.strip(), text if whole is None else whole  # whole: the option's value, for the message
+    shown = repr(whole) if len(whole) <= 40 else f"{whole[:20]!r}… ({len(whole)} characters)"
+    if not _WHOLE.fullmatch(t) or len(t) > len(str(MAX_SIZE)) or not 1 <= int(t) <= MAX_SIZE:
+        raise SpecError(f"{option}: must be {usage} with whole numbers 1 to 2^64, got {shown}")
+    return int(t)
+
+
 def _first_line(e: BaseException) -> str:
     return (str(e).splitlines() or [type(e).__name__])[0][:200]
 
@@ -55,6 +77,11 @@ class Table:
             self.fail(where, "must be a table", data)
         self.data: dict[str, Any] = data
         self.used: set[str] = set()
+        self.known: set[str] = set()  # valid fields here that were not read (optional, left out)
+
+    def allow(self, *keys: str) -> None:
+        """Fields valid here although not read (an optional field left out), listed as known."""
+        self.known.update(keys)
 
     def path(self, key: str) -> str:
         key = key if _BARE.fullmatch(key) else _show(key)
@@ -77,6 +104,9 @@ class Table:
         import difflib
 
         unread = [k for k in self.data if k not in self.used]
+        alias = [k for k in unread if ALIASES.get(k.lower()) == key]
+        if alias:
+            return f" ({self.path(alias[0])} is given: symcnn calls it {key})"
         close = difflib.get_close_matches(key, unread, n=1, cutoff=0.75)
         return f" (is {self.path(close[0])} a misspelling of it?)" if close else ""
 
@@ -120,12 +150,35 @@ class Table:
         return tuple(item(v, f"{self.path(key)}[{i}]") for i, v in enumerate(value))
 
     def done(self) -> None:
-        """Reject keys nobody read: a typo must not be silently ignored."""
+        """Reject keys nobody read: a typo must not be silently ignored.
+
+        The message lists every field valid here and, for a name that is close to one or
+        is another tool's word for one (``kernel_size``, ``lr``), says which it means.
+        """
+        import difflib
+
         extra = sorted(set(self.data) - self.used)
         if extra:
-            known = ", ".join(sorted(self.used)) or "none"
-            self.fail(self.path(extra[0]), f"is not a known field (known here: {known})")
+            valid = self.used | self.known
+            known = ", ".join(sorted(valid)) or "none"
+            hint = ALIASES.get(extra[0].lower())
+            if hint not in valid:
+                close = difflib.get_close_matches(extra[0], sorted(valid), n=1, cutoff=0.75)
+                hint = close[0] if close else None
+            said = f"; did you mean {hint}?" if hint else ""
+            self.fail(self.path(extra[0]), f"is not a known field{said} (known here: {known})")
 
+
+# other tools' names for symcnn's fields (PyTorch, Keras, habit): the unknown-field message names the right one
+ALIASES = {
+    "kernel_size": "kernel", "ksize": "kernel", "pool_size": "kernel", "window": "kernel",
+    "out_channels": "filters", "num_filters": "filters", "channels_out": "filters",
+    "strides": "stride", "pad": "padding", "use_bias": "bias", "out_features": "units", "neurons": "units",
+    "batch": "batch_size", "batchsize": "batch_size", "mini_batch": "batch_size",
+    "lr": "learning_rate", "eta": "learning_rate", "learningrate": "learning_rate",
+    "epoch": "epochs", "num_epochs": "epochs", "n_epochs": "epochs",
+    "class": "classes", "labels_": "labels", "logit": "logits",
+}
 
 _BARE = re.compile(r"[A-Za-z0-9_-]{1,60}")  # a key shown as is; any other is quoted
 

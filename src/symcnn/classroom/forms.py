@@ -29,7 +29,7 @@ from typing import Any, Mapping, Sequence
 
 from ..checked import Table, _show, read_toml
 from ..errors import SymcnnError
-from ..fileio import read_text
+from ..fileio import read_bytes, read_text
 
 MAX_RESPONSES_BYTES = 64 * 2**20  # a class of 10,000 is a few MB
 MAX_ROWS = 100_000
@@ -80,13 +80,7 @@ def norm(header: str) -> str:
 
 def _table(path: str | Path) -> list[list[str]]:
     p = Path(path)
-    try:
-        with p.open("rb") as f:
-            head = f.read(4)
-    except FileNotFoundError:
-        raise FormsError(f"{p}: no such file") from None
-    except OSError as e:
-        raise FormsError(f"{p}: cannot read ({e.strerror})") from None
+    head = read_bytes(p, FormsError, MAX_RESPONSES_BYTES)[:4]  # a regular file only: a FIFO never blocks
     if head == b"PK\x03\x04":
         return _xlsx(p)
     text = read_text(p, FormsError, MAX_RESPONSES_BYTES).removeprefix("\ufeff")

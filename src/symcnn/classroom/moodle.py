@@ -43,6 +43,7 @@ from typing import Any, Iterable, Sequence
 from ..catalogue import text
 from ..errors import SymcnnError
 from ..exam import Question
+from ..exam.questions import asked_layers
 from ..exam.steps import Answer, Solution, Vector, round_decimal
 from ..render.latex.printer import printer
 from ..render.latex.sheet import Sheet
@@ -276,6 +277,8 @@ def _slots(solution: Solution, q: Question, a: Answer, lang: str) -> list[_Slot]
         from ..exam.layer_questions import layer_positions
 
         positions = list(layer_positions(solution.exam, q)[0])
+    elif q.kind == "network.shapes":  # its list, or "all"
+        positions = list(asked_layers(q, solution.numbers))
     else:
         positions = list(q.options.get("layers", range(1, len(value) + 1 if isinstance(value, tuple) else 1)))
     if a.unit == "shape" and isinstance(value, tuple) and value and not isinstance(value[0], tuple):  # one layer

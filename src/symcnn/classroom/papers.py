@@ -27,6 +27,7 @@ from typing import Any, Callable
 
 from ..catalogue import text, unit_name
 from ..exam import Question
+from ..exam.questions import asked_layers
 from ..exam.steps import Answer, Solution, Vector
 from ..model.conventions import convention
 from ..render.latex import document, escape, formula_latex, number_latex, write_document
@@ -188,6 +189,8 @@ def _positions(sh: Sheet, q: Question, count: int) -> list[int]:
         from ..exam.layer_questions import layer_positions
 
         return list(layer_positions(sh.solution.exam, q)[0])
+    if q.kind == "network.shapes":  # its list, or "all"
+        return list(asked_layers(q, sh.solution.numbers))
     return list(q.options.get("layers", range(1, count + 1)))
 
 

@@ -46,22 +46,21 @@ SYMBOLS = {"h": "H₀", "w": "W₀", "size": "H₀ × W₀", "floor": "⌊x/s⌋
 def print_scaling(title: str, totals: tuple, valid: object, losses: tuple, lang: str) -> None:
     """Rich tables: the totals with their leading terms, then the valid sizes and border losses."""
     from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
 
     from ..catalogue import text
     from ..render.printing import formula_text, total_name
 
-    console = Console()
-    table = Table(title=escape(text(lang, "scaling.title", title=title)), show_lines=True)
+    console = Console(markup=False, emoji=False)  # titles and layer names printed literally
+    table = Table(title=text(lang, "scaling.title", title=title), show_lines=True)
     for key in ("total", "leading", "order", "drivers"):
         table.add_column(text(lang, f"scaling.col.{key}"))
     for g in totals:
-        table.add_row(*(escape(c) for c in (total_name(lang, g.key), formula_text(g.leading, unicode=True), formula_text(g.order, unicode=True), ", ".join(g.drivers))))
+        table.add_row(total_name(lang, g.key), formula_text(g.leading, unicode=True), formula_text(g.order, unicode=True), ", ".join(g.drivers))
     console.print(table)
     console.print(text(lang, "scaling.col.formula"), style="bold")
     for g in totals:
-        console.print(escape(f"{total_name(lang, g.key)} = {formula_text(g.exact, unicode=True)}"), highlight=False,
+        console.print(f"{total_name(lang, g.key)} = {formula_text(g.exact, unicode=True)}", highlight=False,
                       soft_wrap=True)
     console.print(text(lang, "scaling.definition", **SYMBOLS), style="dim")
     console.print(text(lang, "sweep.smallest", **valid.__dict__))  # type: ignore[attr-defined]
@@ -70,5 +69,5 @@ def print_scaling(title: str, totals: tuple, valid: object, losses: tuple, lang:
         loss.add_column(text(lang, f"scaling.loss.{key}", **SYMBOLS))
     for b in losses:
         losing = ", ".join(map(str, b.losing)) if b.losing or b.stride == 1 else text(lang, "scaling.loss.many")
-        loss.add_row(escape(b.layer), str(b.stride), str(b.period), losing or "—", "×".join(map(str, b.lost_at_input)))
+        loss.add_row(b.layer, str(b.stride), str(b.period), losing or "—", "×".join(map(str, b.lost_at_input)))
     console.print(loss)

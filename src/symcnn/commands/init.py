@@ -16,6 +16,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import os
     from pathlib import Path
 
     from ..data import seed_exam_text  # not the spec reader: writing the text out needs nothing else
@@ -24,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     from ..render.status import written
 
     target = Path(args.path)
-    if target.exists() and not args.force:
+    if os.path.lexists(target) and not args.force:  # lexists: a too-long name is refused by the writer
         raise SymcnnError(f"{target}: already exists (use --force to replace it)")
     atomic_write(target, seed_exam_text())
     print(written(target, args.lang or _embedded_language()))

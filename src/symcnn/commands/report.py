@@ -36,22 +36,24 @@ def parse_size(text: str) -> tuple[int, int]:
     >>> parse_size("193x251"), parse_size("224")
     ((193, 251), (224, 224))
     """
+    from ..checked import option_size
     from ..errors import SpecError
 
+    usage = "HxW or one size (e.g. 224x224 or 224)"
     parts = text.lower().replace("×", "x").split("x")
     parts = parts * 2 if len(parts) == 1 else parts
-    if len(parts) != 2 or not all(p.strip().isdigit() and int(p) >= 1 for p in parts):
-        raise SpecError(f"--size must be HxW or one size with whole numbers >= 1, e.g. 224x224 or 224, got {text!r}")
-    h, w = (int(p) for p in parts)
+    if len(parts) != 2:
+        option_size("", "--size", usage, text)  # the one message for every malformed size
+    h, w = (option_size(p, "--size", usage, text) for p in parts)
     if max(h, w) > 2**32:
-        raise SpecError(f"--size must be at most {2**32} per side, got {text!r}")
+        raise SpecError(f"--size: must be at most {2**32} per side, got {text!r}")
     return h, w
 
 
 def run(args: argparse.Namespace) -> int:
     from ..models.report import build_report, load_target
 
-    size = parse_size(args.size) if args.size else None
+    size = parse_size(args.size) if args.size is not None else None
     target = load_target(args.model, args.torch_factory)
     report = build_report(target, size, args.convention, args.compare)
     if args.json:

@@ -35,15 +35,16 @@ def parse_range(value: str | None, option: str) -> range | None:
     """
     if value is None:
         return None
+    from ..checked import MAX_SIZE, option_size
     from ..errors import SpecError
-    from ..exam.spec import MAX_SIZE
 
+    usage = "A, A:B or A:B:STEP"
     parts = value.split(":")
     parts = parts * 2 if len(parts) == 1 else parts
-    if len(parts) not in (2, 3) or not all(x.strip().isdigit() for x in parts):
-        raise SpecError(f"{option}: must be A, A:B or A:B:STEP with whole numbers, got {value!r}")
-    a, b, step = (int(x) for x in (*parts, "1")[:3])
-    if not 1 <= a <= b <= MAX_SIZE or step < 1:
+    if len(parts) not in (2, 3):
+        option_size("", option, usage, value)
+    a, b, step = (option_size(x, option, usage, value) for x in (*parts, "1")[:3])
+    if not a <= b:
         raise SpecError(f"{option}: needs 1 <= A <= B <= {MAX_SIZE} and STEP >= 1, got {value!r}")
     return range(a, b + 1, step)
 
@@ -103,13 +104,13 @@ def run(args: argparse.Namespace) -> int:
         from ..render.plot import check_path
 
         check_path(args.plot)
-    sw = plan(exam, heights, widths, square)
+    sw = plan(exam, heights, widths, square, "--size" if square else "--height/--width")
     if args.columns is not None:
         sw = select(sw, args.columns)
     valid = smallest_valid(exam.network)
     shown = ["H", "W", "params", f"cost.{conv}", "memory_bytes", f"batch.{conv}", f"run.{conv}"]
     table = _Table(shown)
-    err = Console(stderr=True)
+    err = Console(stderr=True, markup=False, emoji=False)  # file names printed literally
     js = _JsonRows(sw, sys.stdout) if args.json else None
     with _progress(err, sw.rows, text(lang, "sweep.progress")) as advance:
 
@@ -191,7 +192,7 @@ def _print_table(table: _Table, sw: Any, lang: str, conv: str, valid: Any) -> No
             for r in [*table.head, *gap, *table.tail]]
     heads = [text(lang, f"sweep.col.{c.split('.')[0]}", convention=conv) for c in table.columns]
     widths = [max([len(r[i]) for r in rows] + [widest_atom(h), 1]) for i, h in enumerate(heads)]
-    console = Console(highlight=False)
+    console = Console(highlight=False, markup=False, emoji=False)
     keys = [i for i, c in enumerate(table.columns) if c in ("H", "W")]
     groups: list[list[int]] = []
     for i in (i for i in range(len(heads)) if i not in keys):

@@ -17,7 +17,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--latex", metavar="OUT.tex", help="write a LaTeX key-review sheet")
     p.add_argument("--pdf", action="store_true", help="with --latex: also compile it to PDF")
     p.add_argument("--template", nargs="?", const="-", metavar="OUT",
-                   help="write an empty key for the exam's questions (to OUT, or stdout)")
+                   help="write an empty key for the exam's questions (to OUT, or stdout), saying how each"
+                        " question's values are written")
+    p.add_argument("--force", action="store_true", help="with --template: replace OUT if it exists")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     solution = solve(exam)
     lang = args.lang or exam.language
     if args.template is not None:
-        return _template(solution, lang, args.template)
+        return _template(solution, lang, args.template, args.force)
     from ..verify.keyfile import load_key
     from ..verify.review import review
 
@@ -52,16 +54,20 @@ def run(args: argparse.Namespace) -> int:
     return 0 if result.clean else 1
 
 
-def _template(solution: object, lang: str, out: str) -> int:
-    from ..catalogue import text
+def _template(solution: object, lang: str, out: str, force: bool = False) -> int:
+    import os
+
+    from ..errors import SymcnnError
     from ..fileio import atomic_write
     from ..render.status import written
     from ..verify.keyfile import template
 
-    body = template(solution, lambda kind: text(lang, f"kind.{kind}"))
+    body = template(solution, lang)
     if out == "-":
         print(body, end="")
-    else:
-        atomic_write(out, body)
-        print(written(out, lang))
+        return 0
+    if os.path.lexists(out) and not force and os.path.isfile(out):
+        raise SymcnnError(f"{out}: already exists (use --force to replace it)")
+    atomic_write(out, body)
+    print(written(out, lang))
     return 0

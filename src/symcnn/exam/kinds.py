@@ -77,6 +77,16 @@ def _int_list(t: Any, name: str) -> tuple[int, ...]:
     return t.list(name, lambda v, f: check_int(v, f, t.source), min_len=1)
 
 
+def _shapes_layers_option(t: Any, name: str) -> tuple[int, ...] | str:
+    """``layers = [1, 2, 3, 4]`` (numbered as in the layer table) or ``layers = "all"``."""
+    value = t.raw(name)
+    if value == "all":
+        return "all"
+    if not isinstance(value, list):
+        t.fail(t.path(name), 'must be a list of layer numbers (as in the layer table) or "all"', value)
+    return _int_list(t, name)
+
+
 def _decimals_option(t: Any, name: str) -> int:
     return t.int(name, minimum=0, maximum=12)
 
@@ -214,7 +224,7 @@ QUESTION_KINDS: dict[str, QuestionKind] = {
     "dataset.crops": QuestionKind("dataset_crops", {}),
     "dataset.samples": QuestionKind("dataset_samples", {}),
     "dataset.bytes": QuestionKind("dataset_bytes", {}),
-    "network.shapes": QuestionKind("network_shapes", {"layers": _int_list}, sized=True),
+    "network.shapes": QuestionKind("network_shapes", {"layers": _shapes_layers_option}, sized=True),
     "network.params": QuestionKind("network_params", {}, sized=True),
     "training.forward": QuestionKind("training_forward", {}, sized=True),
     "training.batch": QuestionKind("training_batch", {}, sized=True),

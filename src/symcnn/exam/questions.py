@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping
 
 import sympy
 
-from ..errors import SpecError
+from ..errors import Notice, SpecError
 from ..model import rules
 from ..model.conventions import Convention
 from ..model.exact import expr
@@ -66,6 +66,11 @@ class Context:
     @cached_property  # read once per layer by some questions: computing it each time is quadratic
     def values(self) -> dict[Any, int]:
         return self.numbers.values(self.formulas)
+
+    @cached_property  # read by two questions: each class's p and δ, and Σ exp(o_j), once
+    def softmax(self) -> tuple[list[Any], list[Any], Any]:
+        s = self.exam.softmax
+        return softmax_numbers(tuple(s.logits), s.classes.index(s.target))
 
 
 # --------------------------------------------------------------------------- dataset
@@ -127,8 +132,37 @@ def shape_steps(ctx: Context, numbers: NetworkNumbers | None = None, only: tuple
     return tuple(out)
 
 
+SHAPE_KINDS = ("conv2d", "maxpool", "avgpool")  # layers a shapes question is expected to ask about
+
+
+def asked_layers(q: Question, numbers: NetworkNumbers) -> tuple[int, ...]:
+    """The layers (numbered from 1) a ``network.shapes`` question asks for: its list; with
+    ``"all"`` every layer with an H × W × D output; without ``layers``, every layer."""
+    chosen = q.options.get("layers")
+    if chosen == "all":
+        return tuple(i for i, lay in enumerate(numbers.layers, start=1) if len(lay.shape) == 3)
+    return tuple(chosen if chosen is not None else range(1, len(numbers.layers) + 1))
+
+
+def shape_layers(ctx: Context, q: Question) -> tuple[int, ...]:
+    return asked_layers(q, ctx.numbers)
+
+
+def shapes_warnings(ctx: Context, q: Question) -> tuple[Notice, ...]:
+    """A warning for each convolution or pooling layer an explicit ``layers`` list leaves out.
+
+    A layer added to a network should not silently drop out of the question that lists the others.
+    """
+    if q.kind != "network.shapes" or not isinstance(q.options.get("layers"), tuple):
+        return ()
+    asked = set(q.options["layers"])
+    return tuple(Notice("warning.shapes_skip", (("question", q.id), ("index", i), ("layer", lay.name),
+                                                ("kind", lay.kind)))
+                 for i, lay in enumerate(ctx.numbers.layers, start=1) if lay.kind in SHAPE_KINDS and i not in asked)
+
+
 def network_shapes(ctx: Context, q: Question) -> Answer:
-    layers = tuple(q.options.get("layers", range(1, len(ctx.formulas.layers) + 1)))
+    layers = shape_layers(ctx, q)
     for i in layers:
         if not 1 <= i <= len(ctx.formulas.layers):
             raise SpecError(f"{ctx.exam.source}: question {q.id}.layers: no layer {i}"
@@ -211,27 +245,79 @@ def _decimal(x: Any, digits: int = PRECISION) -> Decimal:
     return Decimal(str(sympy.N(x, digits)))
 
 
-def softmax_parts(ctx: Context, decimals: int) -> tuple[tuple[Step, ...], tuple[Step, ...], dict[str, Any]]:
-    """Steps p_c = exp(o_c)/Σ exp(o_j) and δ_c = p_c − y_c; returns exact δ per class."""
+SPELLED_OUT = 8
+"""Up to this many classes each probability's denominator is written out (``exp(o_1) + exp(o_2)``);
+with more, one step sums it (``Z = Σ exp(o_j)``) and each probability divides by ``Z``, so the
+steps, their printing and their checking stay linear in the class count."""
+
+
+def softmax_numbers(logits: tuple[Fraction, ...], target: int, digits: int = PRECISION) -> tuple[list[Any], list[Any], Any]:
+    """Each class's p = exp(o)/Σ exp(o_j) and δ = p − y, and the sum Σ exp(o_j): in O(classes).
+
+    Equal logits give exact rationals (p = 1/n); otherwise p and δ are transcendental
+    (Lindemann–Weierstrass) and come as sympy Floats with ``digits`` + 20 correct digits: every
+    term is positive, and δ of the target is −(Σ of the others)/Σ, so nothing cancels.
+
+    >>> p, d, z = softmax_numbers((Fraction(1), Fraction(1)), 0)
+    >>> p, d
+    ([1/2, 1/2], [-1/2, 1/2])
+    >>> p, d, z = softmax_numbers((Fraction(0), Fraction(1)), 1)
+    >>> round(float(p[0]), 6), round(float(d[1]), 6)   # 1/(1 + e), 1/(1 + e) − 1
+    (0.268941, -0.268941)
+    """
+    import mpmath
+
+    n = len(logits)
+    if len(set(logits)) == 1:
+        p = [sympy.Rational(1, n)] * n
+        d = [x - int(i == target) for i, x in enumerate(p)]
+        return p, d, n * sympy.exp(_exact(logits[0]))
+    work = digits + 20
+    top = max(logits)
+    with mpmath.workdps(work + 10):
+        e = [mpmath.exp(mpmath.mpf(x.numerator) / x.denominator) for x in (v - top for v in logits)]
+        total = mpmath.fsum(e)
+        rest = mpmath.fsum(x for i, x in enumerate(e) if i != target)
+        probs = [x / total for x in e]
+        deltas = [-rest / total if i == target else x for i, x in enumerate(probs)]
+        z = total * mpmath.exp(mpmath.mpf(top.numerator) / top.denominator)
+    return ([sympy.Float(x, work) for x in probs], [sympy.Float(x, work) for x in deltas],
+            sympy.Float(z, work))
+
+
+def softmax_parts(ctx: Context, decimals: int, only: str | None = None
+                  ) -> tuple[tuple[Step, ...], tuple[Step, ...], dict[str, Any]]:
+    """Steps p_c = exp(o_c)/Σ exp(o_j) and δ_c = p_c − y_c (of class ``only``, or every class),
+    after the step Z = Σ exp(o_j) when there are more than SPELLED_OUT classes; returns exact δ per class."""
     s = ctx.exam.softmax
     o = {c: real(f"o_{c}") for c in s.classes}
     p = {c: real(f"p_{c}") for c in s.classes}
     y = {c: real(f"y_{c}") for c in s.classes}
     logits = {o[c]: _exact(v) for c, v in zip(s.classes, s.logits)}
-    denominator = sympy.Add(*(sympy.exp(o[c]) for c in s.classes))
+    total = sympy.Add(*(sympy.exp(o[c]) for c in s.classes))
     shown = {k: Decimal(v.p) / Decimal(v.q) for k, v in logits.items()}
-    p_steps, d_steps, exact = [], [], {}
-    for c in s.classes:
+    probs, deltas, z_value = ctx.softmax
+    spelled = len(s.classes) <= SPELLED_OUT
+    denominator = total if spelled else Z_SUM
+    p_steps: list[Step] = [] if spelled else [
+        Step("step.softmax_sum", Z_SUM, total, shown, _decimal(z_value, decimals + 6))]
+    d_steps, exact = [], {}
+    for i, c in enumerate(s.classes):
+        if only is not None and c != only:
+            continue
         formula = sympy.exp(o[c]) / denominator
-        p_exact = formula.xreplace(logits)
-        p_steps.append(Step("step.softmax", p[c], formula, shown, round_decimal(_decimal(p_exact), decimals + 2),
-                            args={"cls": c, "name": s.name(c)}))
+        given = shown if spelled else {o[c]: shown[o[c]], Z_SUM: p_steps[0].value}
+        p_shown = round_decimal(_decimal(probs[i]), decimals + 2)
+        p_steps.append(Step("step.softmax", p[c], formula, given, p_shown, args={"cls": c, "name": s.name(c)}))
         target = int(c == s.target)
-        exact[c] = rules.gradient_delta(p_exact, target)
+        exact[c] = deltas[i]
         d_steps.append(Step("step.delta", real(f"delta_{c}"), rules.gradient_delta(p[c], y[c]),
-                            {p[c]: round_decimal(_decimal(p_exact), decimals + 2), y[c]: target},
+                            {p[c]: p_shown, y[c]: target},
                             round_decimal(_decimal(exact[c]), decimals), args={"cls": c, "name": s.name(c)}))
     return tuple(p_steps), tuple(d_steps), exact
+
+
+Z_SUM = real("Z")
 
 
 def _decimals(q: Question, default: int) -> int:
@@ -253,22 +339,35 @@ def softmax_step(ctx: Context, q: Question) -> Answer:
     if c not in s.classes:
         raise SpecError(f"{ctx.exam.source}: question {q.id}.output must be one of {', '.join(s.classes)},"
                         f" got {c!r}")
-    p_steps, d_steps, exact = softmax_parts(ctx, decimals)
+    p_steps, d_steps, exact = softmax_parts(ctx, decimals, only=c)
     o_c, eta, d_c = real(f"o_{c}"), real("eta"), real(f"delta_{c}")
     o_new = real(f"o'_{c}")
     logit = _exact(s.logits[s.classes.index(c)])
     lr = _exact(ctx.exam.training.learning_rate)
-    new_exact = rules.gradient_step(logit, lr, exact[c])
+    index = s.classes.index(c)
+    new_exact = _update(s, index, logit, lr, exact[c])
     shown = {o_c: Decimal(logit.p) / Decimal(logit.q), eta: Decimal(lr.p) / Decimal(lr.q),
              d_c: round_decimal(_decimal(exact[c]), decimals + 2)}
-    index = s.classes.index(c)
     # the update substitutes δ with more digits than its own step shows: the label says so
-    finer = shown[d_c].as_tuple().exponent < d_steps[index].value.as_tuple().exponent  # type: ignore[operator]
+    finer = shown[d_c].as_tuple().exponent < d_steps[0].value.as_tuple().exponent  # type: ignore[operator]
     last = Step("step.update_unrounded" if finer else "step.update", o_new, rules.gradient_step(o_c, eta, d_c),
                 shown, round_decimal(_decimal(new_exact), decimals), args={"cls": c, "name": s.name(c)},
                 order=(o_c, eta, d_c))
-    steps = (p_steps[index], d_steps[index], last)
+    steps = (*p_steps, d_steps[0], last)  # Z = Σ exp(o_j) when summed apart, p_c, δ_c, o'_c
     return Answer(q.id, q.kind, last.value, steps, decimals=decimals, unrounded=_decimal(new_exact))
+
+
+def _update(s: Any, index: int, logit: Any, lr: Any, delta: Any) -> Any:
+    """o − η·δ with PRECISION correct digits: δ is recomputed with more digits while the
+    subtraction cancels them (o ≈ η·δ); exact when δ is rational."""
+    digits = PRECISION
+    while True:
+        new = rules.gradient_step(logit, lr, delta)
+        if isinstance(delta, sympy.Rational) or digits > 64 * PRECISION or \
+                abs(new) * 10 ** (digits + 18 - PRECISION) >= abs(logit) + abs(lr * delta):
+            return new
+        digits *= 2
+        delta = softmax_numbers(tuple(s.logits), s.classes.index(s.target), digits)[1][index]
 
 
 # --------------------------------------------------------------------------- memory

@@ -6,7 +6,7 @@ from ..model.conventions import convention
 from ..model.network import derive, evaluate
 from . import Exam
 from .kinds import QUESTION_KINDS
-from .questions import Context
+from .questions import Context, shapes_warnings
 from .steps import Solution, in_language
 
 
@@ -21,4 +21,5 @@ def solve(exam: Exam) -> Solution:
     numbers = evaluate(exam.network)
     ctx = Context(exam, formulas, numbers, convention(exam.convention))
     answers = tuple(in_language(QUESTION_KINDS[q.kind].solve(ctx, q), exam.language) for q in exam.questions)
-    return Solution(exam, answers, formulas, numbers, numbers.warnings)
+    asked = tuple(w for q in exam.questions for w in shapes_warnings(ctx, q))
+    return Solution(exam, answers, formulas, numbers, numbers.warnings + asked)

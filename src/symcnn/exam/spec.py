@@ -85,6 +85,7 @@ def exam_from_data(data: dict[str, Any], source: str) -> Exam:
     inference = root.table("inference", {})
     inference_bytes = inference.int("bytes_per_value", 4, maximum=64)
     inference.done()
+    _classes_fit(network, softmax, source)
     questions = _questions(root, source)
     variants = _variants(root)
     carried_credit = _grading(root)
@@ -102,6 +103,15 @@ def _grading(root: Table) -> Fraction:
         t.fail(t.path("carried_credit"), "must be a number from 0 to 1", t.data["carried_credit"])
     t.done()
     return credit
+
+
+def _classes_fit(network: Network, softmax: Softmax, source: str) -> None:
+    """The softmax has one class per output unit of the network (when the network ends in a vector)."""
+    last = evaluate(network).layers[-1]
+    if len(last.shape) == 1 and last.shape[0] != len(softmax.classes):
+        raise SpecError(f"{source}: softmax.classes has {len(softmax.classes)} classes"
+                        f" ({', '.join(softmax.classes)}), but the network's output, layer {len(network.nodes)}"
+                        f" ({last.name}), has {last.shape[0]} units: give one class per output unit")
 
 
 def _dataset(t: Table) -> Dataset:
@@ -195,6 +205,7 @@ def _layer(t: Table, i: int, names: set[str]) -> Node:
     if "function" in _field_names(cls):
         kwargs["function"] = t.str("function", choices=ACTIVATIONS)
     layer: Layer = cls(**kwargs)
+    t.allow(*_hyper_names(cls), *_flag_names(cls), *({"activation", "function"} & _field_names(cls)))
     t.done()
     return Node(name, layer, inputs)
 
@@ -270,6 +281,7 @@ def _questions(root: Table, source: str) -> tuple[Question, ...]:
         options = {name: read(t, name) for name, read in QUESTION_KINDS[kind].accepted.items() if name in t.data}
         points = _points(t) if "points" in t.data else None
         text = _question_text(t) if "text" in t.data else None
+        t.allow(*QUESTION_KINDS[kind].options, "points", "text")
         t.done()
         out.append(Question(qid, kind, options, points, text))
     return tuple(out)

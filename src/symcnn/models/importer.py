@@ -283,6 +283,9 @@ def _input_shape(input_shape: tuple[int, ...]) -> tuple[int, int, int]:
     return dims  # type: ignore[return-value]
 
 
+MAX_CPU_VALUES = 2**27  # input values fed on the CPU (512 MiB of float32); beyond, use the meta device
+
+
 def from_torch(module: Any, input_shape: tuple[int, ...], check_size: bool = True) -> Network:
     """Build the symcnn network of a torch module fed one (C, H, W) image.
 
@@ -295,30 +298,51 @@ def from_torch(module: Any, input_shape: tuple[int, ...], check_size: bool = Tru
 
         net = from_torch(torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3)), (3, 32, 32))
         net.nodes[0].name, net.nodes[0].layer.filters  # ('0', 8)
+
+    Every failure is one :class:`~symcnn.errors.SymcnnError` line: something that is not
+    an ``nn.Module``, an input too large to feed on the CPU (a module on the meta device
+    takes any size torch can index), an error PyTorch raises while running the module,
+    and a forward that never reads its input.
     """
     import torch
 
+    if not isinstance(module, torch.nn.Module):
+        raise UnsupportedLayerError(f"from_torch: expects a torch.nn.Module, got {type(module).__name__}")
     c, h, w = _input_shape(input_shape)
-    param = next(module.parameters(), None)  # a module on the meta device is fed a meta tensor
-    device = param.device if param is not None else None
-    x = torch.zeros(1, c, h, w, device=device)
-    was_training = module.training
-    module.eval()
-    traced = True
     try:
-        with torch.no_grad():
-            try:
-                gm, graph = _trace(module, x)
-            except UnsupportedLayerError:
-                raise
-            except Exception:  # fx cannot trace it (control flow, untraceable calls): use hooks
-                gm, graph, traced = None, _hooked(module, x), False
-            net = Network((h, w, c), tuple(node for node, _ in graph))
-            _check_shapes(net, graph, None)
-            if check_size and traced:
-                _check_other_size(gm, net, torch.zeros(1, c, h + 32, w + 32, device=device))
-    finally:
-        module.train(was_training)
+        param = next(module.parameters(), None)  # a module on the meta device is fed a meta tensor
+        device = param.device if param is not None else None
+        if (device is None or device.type != "meta") and c * h * w > MAX_CPU_VALUES:
+            raise UnsupportedLayerError(
+                f"from_torch: an input of {c}×{h}×{w} values is too large to run on the CPU (at most"
+                f" {MAX_CPU_VALUES:,} values); move the module to the meta device (module.to('meta')) first")
+        x = torch.zeros(1, c, h, w, device=device)
+        was_training = module.training
+        module.eval()
+        traced = True
+        try:
+            with torch.no_grad():
+                try:
+                    gm, graph = _trace(module, x)
+                except UnsupportedLayerError:
+                    raise
+                except Exception:  # fx cannot trace it (control flow, untraceable calls): use hooks
+                    gm, graph, traced = None, _hooked(module, x), False
+                if not graph:
+                    raise UnsupportedLayerError("from_torch: the module's forward never reads its input (no layer to"
+                                                " import)")
+                net = Network((h, w, c), tuple(node for node, _ in graph))
+                _check_shapes(net, graph, None)
+                if check_size and traced:
+                    _check_other_size(gm, net, torch.zeros(1, c, h + 32, w + 32, device=device))
+        finally:
+            module.train(was_training)
+    except UnsupportedLayerError:
+        raise
+    except (RuntimeError, ValueError, TypeError, OverflowError, IndexError, MemoryError, AttributeError) as e:
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
+        raise UnsupportedLayerError(f"from_torch: PyTorch cannot run the module on a 1×{c}×{h}×{w} input"
+                                    f" ({type(e).__name__}: {first})") from None
     return net
 
 
@@ -691,7 +715,8 @@ def _hooked(module: Any, x: Any) -> Imported:
         module(x)
     except Exception as e:
         dims = "×".join(map(str, x.shape))
-        raise UnsupportedLayerError(f"PyTorch cannot run the module on a {dims} input: {e}") from None
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0].split("Traceback (most recent call last)")[0]
+        raise UnsupportedLayerError(f"PyTorch cannot run the module on a {dims} input: {first[:300]}") from None
     finally:
         for hk in hooks:
             hk.remove()

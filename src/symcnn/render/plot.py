@@ -49,16 +49,39 @@ def _floats(values: Any, n: int) -> np.ndarray:
     return np.full(n, float(values))
 
 
+def plain(label: str) -> str:
+    """A label matplotlib prints as written: every ``$`` escaped, so no mathtext is parsed.
+
+    (Mathtext stays on for matplotlib's own tick labels, ``10^4``.)
+
+    >>> print(plain("$x$ costs $5"))
+    \\$x\\$ costs \\$5
+    """
+    return label.replace("$", "\\$")
+
+
 def plot_sweep(sw: Sweep, rows: Chunk, smallest: int, path: str | Path, lang: str, convention: str) -> Path:
-    """Draw the sampled rows and write the figure atomically to ``path`` (.png or .pdf)."""
+    """Draw the sampled rows and write the figure atomically to ``path`` (.png or .pdf).
+
+    Every label is plain text (:func:`plain`, and TeX off), so a layer named ``$\\frac{``
+    or a title ``$\\input{/etc/passwd}$`` is printed as written, never parsed.
+    """
     fmt = check_path(path)
     try:
         import matplotlib
 
         matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        import matplotlib.pyplot  # noqa: F401  (loaded before the settings below apply)
     except ImportError:
         raise ToolMissingError(MISSING) from None
+    with matplotlib.rc_context({"text.usetex": False}):
+        data = _draw(sw, rows, smallest, lang, convention, fmt)
+    return atomic_write(path, data)
+
+
+def _draw(sw: Sweep, rows: Chunk, smallest: int, lang: str, convention: str, fmt: str) -> bytes:
+    import matplotlib.pyplot as plt
+
     n = rows.rows
     pixels = _floats(rows.columns["H"], n) * _floats(rows.columns["W"], n)
     order = np.argsort(pixels, kind="stable")
@@ -68,20 +91,22 @@ def plot_sweep(sw: Sweep, rows: Chunk, smallest: int, path: str | Path, lang: st
         if (y > 0).any():
             total = label.startswith("sweep.")  # parameters and activations: dashed over the layer costs,
             name = text(lang, label) if total else text(lang, "sweep.plot.layer", layer=label)
-            ax.plot(pixels[order][y > 0], y[y > 0], label=name,  # so a layer whose cost equals one shows
+            ax.plot(pixels[order][y > 0], y[y > 0], label=plain(name),  # so a layer whose cost equals one shows
                     linestyle="--" if total else "-", linewidth=2.2 if total else 1.4)
     ax.axvline(float(smallest), color="grey", linestyle=":", linewidth=1)
-    ax.annotate(text(lang, "sweep.plot.smallest", pixels=smallest), (float(smallest), 0.98),
+    ax.annotate(plain(text(lang, "sweep.plot.smallest", pixels=smallest)), (float(smallest), 0.98),
                 xycoords=("data", "axes fraction"), xytext=(4, 0), textcoords="offset points",
                 ha="left", va="top", fontsize=8, color="grey")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel(text(lang, "sweep.plot.x"))
-    ax.set_ylabel(text(lang, "sweep.plot.y", convention=convention))
-    ax.set_title(text(lang, "sweep.plot.title", title=sw.exam.title))
+    ax.set_xlabel(plain(text(lang, "sweep.plot.x")))
+    ax.set_ylabel(plain(text(lang, "sweep.plot.y", convention=convention)))
+    ax.set_title(plain(text(lang, "sweep.plot.title", title=sw.exam.title)))
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(0.0, 0.93))
     ax.grid(True, which="both", alpha=0.3)
     buf = io.BytesIO()
-    fig.savefig(buf, format=fmt, bbox_inches="tight", metadata={"CreationDate": None} if fmt == "pdf" else None)
-    plt.close(fig)
-    return atomic_write(path, buf.getvalue())
+    try:
+        fig.savefig(buf, format=fmt, bbox_inches="tight", metadata={"CreationDate": None} if fmt == "pdf" else None)
+    finally:
+        plt.close(fig)
+    return buf.getvalue()

@@ -221,7 +221,7 @@ def print_review(review: Review, lang: str) -> None:
 
     from .textgrid import wrap
 
-    console = Console(highlight=False)
+    console = Console(highlight=False, markup=False, emoji=False)  # user text printed literally
     console.print(review_view(review, lang, console.width), soft_wrap=True)
     wrong = sum(q.verdict != "correct" for q in review.questions)
     for line in wrap(text(lang, "verify.summary", wrong=wrong, total=len(review.questions)), console.width):

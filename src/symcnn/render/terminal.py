@@ -193,7 +193,7 @@ def print_solution(solution: Solution, lang: str) -> None:
 
     from .status import print_warnings
 
-    console = Console(highlight=False)
+    console = Console(highlight=False, markup=False, emoji=False)  # user text printed literally
     console.print(solution_view(solution, lang, console.width), soft_wrap=True)
     for line in footer_lines(solution, lang, console.width):
         console.print(line, markup=False, soft_wrap=True)

@@ -134,7 +134,7 @@ def _as_int64(v: Any) -> Any:
 def _as_object(v: Any) -> Any:
     """An array argument as Python ints."""
     if isinstance(v, Wide):
-        return np.array(v.tolist(), dtype=object)
+        return v.objects()
     return v.astype(object) if isinstance(v, np.ndarray) and v.dtype != object else v
 
 
@@ -165,7 +165,10 @@ class _ArrayPass:
         for d in shape:
             ok = d > 0
             self.valid &= ok
-            out.append(np.where(ok, d, 1).astype(d.dtype) if isinstance(d, np.ndarray) else (d if ok else 1))
+            if isinstance(d, Wide):
+                out.append(d.where(ok, 1))
+            else:
+                out.append(np.where(ok, d, 1).astype(d.dtype) if isinstance(d, np.ndarray) else (d if ok else 1))
         return tuple(out)
 
 
@@ -276,18 +279,21 @@ class Chunk:
     columns: Mapping[str, Any]
 
 
-def plan(exam: Exam, heights: range, widths: range, square: bool = False) -> Sweep:
-    """Check the sizes and bound every intermediate at the largest size (see the module doc)."""
+def plan(exam: Exam, heights: range, widths: range, square: bool = False, option: str = "sweep") -> Sweep:
+    """Check the sizes and bound every intermediate at the largest size (see the module doc).
+
+    ``option`` names the sizes in errors (``--size`` from the command line).
+    """
     from ..model.network import evaluate
 
     def length(r: range) -> int:  # len() raises OverflowError beyond 2^63 sizes
         return max(0, -(-(r.stop - r.start) // r.step)) if r.step > 0 else len(r)
 
     if not length(heights) or not length(widths):
-        raise SpecError("sweep: the size range is empty")
+        raise SpecError(f"{option}: the size range is empty")
     count = length(heights) if square else length(heights) * length(widths)
     if count > MAX_SIZES:
-        raise SpecError(f"sweep: {count:,} input sizes is more than {MAX_SIZES:,} per sweep; "
+        raise SpecError(f"{option}: {count:,} input sizes is more than {MAX_SIZES:,} per sweep; "
                         "take a STEP (A:B:STEP) or a smaller range")
     corner = (max(heights), max(widths), exam.network.input_shape[2])
     try:
@@ -478,7 +484,15 @@ def format_rows(columns: list[Any], n: int, sep: bytes = b",", end: bytes = b"\n
 
 
 def csv_header(sw: Sweep) -> bytes:
-    return (",".join(sw.columns) + "\n").encode()
+    """The header row, quoted by the csv module's rules (a layer name may hold commas or quotes).
+
+    The rows below it are integers only, which never need quoting.
+    """
+    import csv
+
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow(sw.columns)  # "\r\n": a name holding \r or \n is quoted
+    return out.getvalue().removesuffix("\r\n").encode("utf-8") + b"\n"
 
 
 def write_csv(sw: Sweep, path: str | Path, observe: Callable[[Chunk], None] | None = None) -> int:

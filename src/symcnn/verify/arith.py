@@ -21,12 +21,16 @@ from fractions import Fraction
 from typing import Callable, Iterator, Union
 
 MAX_EXPONENT = 64
-MAX_LENGTH = 500
+MAX_LENGTH = 500  # characters of a working line: a number of 10^6 digits is refused before it is read
 MAX_DEPTH = 64  # nested parentheses and signs (the parser recurses)
 MAX_BITS = 4096  # a power's result: (9^64)^64^… must not exhaust time and memory
+MAX_NUMBER_DIGITS = 120  # digits of one number (2^64 has 20; a product of six of them 116)
+MAX_LITERALS = 48  # numbers in one working line: the review re-derives a line once per number, so
+# its work grows with their square (a line of 240 factors took 3 s)
+MAX_RESULT_BITS = 16_384  # any intermediate value, numerator and denominator
 
 OPERATORS = {"+": "+", "-": "-", "−": "-", "*": "*", "×": "*", "·": "*", "/": "/", "^": "^"}
-NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+NUMBER = re.compile(r"[0-9]+(?:[.,][0-9]+)*")  # ASCII digits: int() would also take ١٢, 1_000, +5
 
 
 class ArithError(ValueError):
@@ -66,6 +70,8 @@ def read_number(text: str) -> tuple[Fraction, int]:
     >>> read_number("176.947.200"), read_number("0.1301")[1], read_number("1,234.5")[1]
     ((Fraction(176947200, 1), 0), 4, 1)
     """
+    if not NUMBER.fullmatch(text):
+        raise ValueError(f"not a number {text!r}")  # "-5", "1_000", " 5", "١٢": int() would read them
     seps = [c for c in text if c in ".,"]
     groups = re.split(r"[.,]", text)
     if not seps:
@@ -87,8 +93,9 @@ def _frac(digits: str) -> Fraction:
 
 
 class _Parser:
-    def __init__(self, text: str):
+    def __init__(self, text: str, literals: int = MAX_LITERALS):
         self.text, self.pos, self.count, self.depth = text, 0, 0, 0
+        self.literals = literals  # numbers still allowed (a line's parts share MAX_LITERALS)
 
     def peek(self) -> str:
         while self.pos < len(self.text) and self.text[self.pos].isspace():
@@ -145,6 +152,10 @@ class _Parser:
         if not m:
             raise ArithError(f"expected a number, got {c!r}" if c else "expected a number, got the end", start)
         self.pos = m.end()
+        if sum(ch.isdigit() for ch in m.group()) > MAX_NUMBER_DIGITS:
+            raise ArithError(f"a number of more than {MAX_NUMBER_DIGITS} digits", start)
+        if self.count >= self.literals:
+            raise ArithError(f"more than {MAX_LITERALS} numbers in one line", start)
         try:
             value, decimals = read_number(m.group())
         except ValueError as e:
@@ -153,11 +164,22 @@ class _Parser:
         return Num(value, m.group(), decimals, self.count - 1)
 
 
-def parse(text: str) -> Node:
-    """Parse one expression; raise :class:`ArithError` naming the position."""
+def parse(text: str, literals: int = MAX_LITERALS) -> Node:
+    """Parse one expression of at most ``literals`` numbers; raise :class:`ArithError` naming the position.
+
+    Every bound is checked as the text is read, so any input is refused in time linear in
+    its (bounded) length:
+
+    >>> parse("9" * 10**6)
+    Traceback (most recent call last):
+    symcnn.verify.arith.ArithError: longer than 500 characters at character 501
+    >>> parse("*".join(["9"] * 49))
+    Traceback (most recent call last):
+    symcnn.verify.arith.ArithError: more than 48 numbers in one line at character 97
+    """
     if len(text) > MAX_LENGTH:
         raise ArithError(f"longer than {MAX_LENGTH} characters", MAX_LENGTH)
-    p = _Parser(text)
+    p = _Parser(text, literals)
     node = p.expr()
     if p.peek():
         raise ArithError(f"unexpected {p.peek()!r}", p.pos)
@@ -171,7 +193,10 @@ def _apply(op: str, a: Fraction, b: Fraction) -> Fraction:
         raise ArithError(f"exponent must be a whole number up to {MAX_EXPONENT}", 0)
     if op == "^" and max(a.numerator.bit_length(), a.denominator.bit_length()) * abs(b) > MAX_BITS:
         raise ArithError(f"power larger than 2^{MAX_BITS}", 0)
-    return BINARY[op](a, b)
+    out = BINARY[op](a, b)
+    if max(out.numerator.bit_length(), out.denominator.bit_length()) > MAX_RESULT_BITS:
+        raise ArithError(f"a value larger than 2^{MAX_RESULT_BITS}", 0)
+    return out
 
 
 BINARY: dict[str, Callable[[Fraction, Fraction], Fraction]] = {
@@ -263,13 +288,16 @@ def check_line(text: str) -> LineCheck:
     pieces = text.split("=")
     if len(pieces) < 2:
         raise ArithError("expected 'expression = value'", len(text))
-    parts, offset = [], 0
+    if len(text) > MAX_LENGTH:
+        raise ArithError(f"longer than {MAX_LENGTH} characters", MAX_LENGTH)
+    parts, offset, left = [], 0, MAX_LITERALS
     for piece in pieces:
         try:
-            node = parse(piece)
+            node = parse(piece, left)
         except ArithError as e:
             raise ArithError(str(e).rsplit(" at character", 1)[0], offset + e.position) from None
         parts.append(Part(piece.strip(), node, evaluate(node)))
+        left -= sum(1 for _ in literals(node))
         offset += len(piece) + 1
     bad = next((i for i in range(1, len(parts))
                 if not agrees(parts[i - 1].value, parts[i].value, decimals_of(parts[i].node))), None)

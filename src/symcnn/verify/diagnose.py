@@ -34,6 +34,7 @@ from fractions import Fraction
 from operator import itemgetter
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
+from ..errors import SpecError
 from ..exam.steps import Answer, Solution, Vector, round_decimal
 from .graph import EVAL_ERRORS, REAL, Const, Graph, Target, View
 from .mistakes import READING_RANK, Diagnosis, Explanation, Mistake, Reading, keep, prepared, readings
@@ -42,6 +43,13 @@ from .slips import places, slip_code, whole_variants
 MAX_SIZE = 2  # mistakes per explanation (a slip of the pen counts as one)
 MAX_EXPLANATIONS = 4  # equally small explanations reported
 MAX_CARRIED = 64  # combinations of the key's earlier values tried
+MAX_LAYERS = 200  # layers of an exam whose keys are diagnosed (check_size)
+MAX_CLASSES = 32  # softmax classes of such an exam: a wrong class is tried for each class (quadratic)
+PAIR_BUDGET = 4_000_000
+REAL_COST = 10  # a formula evaluated in 60-digit decimals (softmax: exp) costs about ten exact ones
+"""Formula evaluations one diagnoser may spend on pairs of mistakes (about 10 s). The pairs of a
+question are counted before they are re-derived (singles² × cone: cubic in the layers); a
+question whose pairs would exceed what is left is explained by single mistakes only."""
 SCALE_DIGITS = 3  # a value read in MB or GB must be written with at least this many significant digits
 
 __all__ = ["Diagnoser", "Diagnosis", "Explanation", "Found", "KeyClaim", "diagnoser", "matches"]
@@ -383,10 +391,25 @@ class Pairs:
                            for x in m.edited)
         return out
 
+    def work(self, order: list[int]) -> int:
+        """Formula evaluations of every pair in ``order`` (an upper bound), counted in O(singles)."""
+        cost = [1 + (0 if j in self.linear else len(self.plans[j][1])) for j in order]
+        first = [len(self.plans[j][1]) for j in order]
+        total, after = 0, 0
+        for pos in reversed(range(len(order))):
+            total += first[pos] + after
+            after += cost[pos]
+        return total * (1 if isinstance(self.table.base, int) else REAL_COST)
+
     def values(self) -> dict[Any, list[tuple[int, int]]]:
         out: dict[Any, list[tuple[int, int]]] = {}
         n = len(self.singles)
         order = [j for j in range(n) if j not in self.linear] + [j for j in range(n) if j in self.linear]
+        work = self.work(order)
+        if self.d.pair_work + work > PAIR_BUDGET:
+            self.d.pairs_skipped.append(self.table.view.qid)
+            return out
+        self.d.pair_work += work
         edited = [m.edited for m in self.singles]
         base = self.table.base
         with localcontext(REAL):
@@ -481,11 +504,31 @@ class _First:
 # --------------------------------------------------------------------------- the diagnoser
 
 
+def check_size(solution: Solution, max_layers: int = MAX_LAYERS, max_classes: int = MAX_CLASSES) -> None:
+    """Refuse, before the graph is built, an exam too large to diagnose in bounded time.
+
+    Every single mistake re-derives the layers after it, so the work grows with the square
+    of the layers (3 s at 100 layers, 11 s at 300, 100 s and 4.5 GB at 1,000), and with the
+    square of the softmax classes (each class's δ may use any other class: 8 s at 100
+    classes, 32 s at 200).
+    """
+    exam = solution.exam
+    n = len(exam.network.nodes)
+    if n > max_layers:
+        raise SpecError(f"{exam.source}: network.layers has {n} layers; verify, grade and export explain mistakes"
+                        f" in networks of at most {max_layers} layers")
+    k = len(exam.softmax.classes)
+    if k > max_classes:
+        raise SpecError(f"{exam.source}: softmax.classes has {k} classes; verify, grade and export explain mistakes"
+                        f" in exams of at most {max_classes} classes")
+
+
 class Diagnoser:
     """The exam's graph and mistakes, built once; explanations of any value of any question."""
 
-    def __init__(self, solution: Solution):
+    def __init__(self, solution: Solution, max_layers: int = MAX_LAYERS):
         self.solution = solution
+        check_size(solution, max_layers)
         self.graph, self.mistakes = prepared(solution)
         self.evaluator = Evaluator(self.graph)
         self.names = components(solution)
@@ -497,6 +540,8 @@ class Diagnoser:
         self._spread: dict[tuple[int, str], bool] = {}
         self._carried: dict[tuple, list[Mistake]] = {}
         self.rederivations = 0  # how many re-derivations the search has made (for the benchmark)
+        self.pair_work = 0  # formula evaluations spent on pairs, against PAIR_BUDGET
+        self.pairs_skipped: list[str] = []  # questions whose pairs were over the budget
 
     # ----------------------------------------------------------------- views
 

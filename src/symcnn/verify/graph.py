@@ -913,7 +913,9 @@ def _view(solution: Any, g: Graph, answer: Any, scope: str, steps: tuple, value:
     seen = {**net, **local}  # an answer at another input size has its own sizes
     if answer.kind == "network.shapes" and assumption is None:
         q = next(q for q in solution.exam.questions if q.id == answer.id)
-        layers = tuple(q.options.get("layers", range(1, len(solution.formulas.layers) + 1)))
+        from ..exam.questions import asked_layers
+
+        layers = asked_layers(q, solution.numbers)
         target = tuple(tuple(_shape_part(g, seen, s) for s in solution.formulas.layers[i - 1].symbols) for i in layers)
         return View(answer.id, answer.kind, target, None, answer.unit, scope=scope)
     if getattr(answer, "parts", ()) and assumption is None:  # the symbols the value is made of, nested like it

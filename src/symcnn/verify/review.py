@@ -34,6 +34,7 @@ from .slips import places, slip_code, variants
 
 VERDICTS = ("correct", "wrong", "partly-correct", "correct-value-wrong-working", "missing")
 NOTHING = Diagnosis("NO_EXPLANATION", "NO_EXPLANATION")
+NOTHING_SINGLE = Diagnosis("NO_EXPLANATION", "NO_EXPLANATION_SINGLE")  # pairs were over the budget (PAIR_BUDGET)
 AMBIGUOUS = re.compile(r"^-?[1-9]\d{0,2}[.,]\d{3}$")  # "2,461": thousands, or a decimal comma
 
 
@@ -429,7 +430,7 @@ def _explain(d: Diagnoser, claim: KeyClaim, derived: Any, decimals: int | None, 
             if rest:
                 routes.append((len(slips) + rest[0].size, 0, tuple(slips + f.diagnoses for f in rest)))
     if not routes:
-        return ((NOTHING,),)
+        return ((NOTHING_SINGLE if claim.qid in d.pairs_skipped else NOTHING,),)
     from .diagnose import MAX_EXPLANATIONS
 
     return min(routes, key=lambda r: (r[0], r[1]))[2][:MAX_EXPLANATIONS]
@@ -517,7 +518,7 @@ def _fact(d: Diagnoser, answer: Answer, name: str, value: Any) -> FactReview:
 def review(key: KeyFile, solution: Solution) -> Review:
     """Judge every question of the exam against the key."""
     names = components(solution)
-    check_against(key, solution, names)
+    key = check_against(key, solution, names)
     d = diagnoser(solution)
     claims = [KeyClaim(qid, e.component, c) for qid, e in key.entries.items() for c in e.claims]
     facts = []

@@ -27,9 +27,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
-from ...checked import Table, check_int, read_toml
+from ...checked import MAX_LAYERS, Table, _show, check_int, read_toml
 from ...errors import SpecError
 from ...exam.spec import _layer
 from ...fileio import read_text
@@ -79,6 +79,7 @@ def parse_model(text: str, source: str, name: str) -> Model:
     items = net.list("layers", lambda v, f: v, min_len=1)
     net.done()
     root.done()
+    expanded_size(items, blocks, source, net.path("layers"))
     nodes: list[Node] = []
     names = {"input"}
     for i, item in enumerate(items):
@@ -94,6 +95,39 @@ def parse_model(text: str, source: str, name: str) -> Model:
     return Model(name, title, origin, network)
 
 
+def expanded_size(items: Sequence[Any], blocks: Table, source: str, where: str, limit: int = MAX_LAYERS) -> int:
+    """The number of layers the network expands to, counted before anything is expanded.
+
+    A plain layer counts 1, a block use its block's layers times ``repeat``; blocks do not
+    nest (a block's layer that uses a block is refused), so the count is one pass over the
+    list. Above ``limit`` it stops at once, naming the use that crosses it:
+
+    >>> blocks = Table({"b": {"layers": [{}] * 1000}}, "blocks", "m.toml")
+    >>> expanded_size([{"block": "b", "name": "x", "repeat": 10_000}], blocks, "m.toml", "network.layers")
+    Traceback (most recent call last):
+    symcnn.errors.SpecError: m.toml: network.layers[0] (block b, 1000 layers × repeat 10000) expands the network to 10000000 layers; a network has at most 2500 layers
+    """
+    total = 0
+    for i, item in enumerate(items):
+        count, shown = 1, ""
+        if isinstance(item, dict) and isinstance(item.get("block"), str):  # another value: refused by _expand
+            block = blocks.data.get(item["block"])
+            layers = block.get("layers") if isinstance(block, dict) else None
+            repeat = item.get("repeat", 1)
+            if isinstance(layers, list) and isinstance(repeat, int) and not isinstance(repeat, bool):
+                for j, layer in enumerate(layers):
+                    if isinstance(layer, dict) and "block" in layer:
+                        raise SpecError(f"{source}: {blocks.path(str(item['block']))}.layers[{j}] uses block"
+                                        f" {_show(layer['block'])}: a block's layers cannot use blocks")
+                count = len(layers) * max(repeat, 0)
+                shown = f" (block {item['block']}, {len(layers)} layers × repeat {repeat})"
+        total += count
+        if total > limit:
+            raise SpecError(f"{source}: {where}[{i}]{shown} expands the network to {total} layers;"
+                            f" a network has at most {limit} layers")
+    return total
+
+
 def _expand(use: Table, blocks: Table, nodes: list[Node]) -> list[tuple[str, dict[str, Any]]]:
     """A plain layer as is, or a block use as the layer tables of its copies."""
     if "block" not in use.data:
@@ -105,7 +139,7 @@ def _expand(use: Table, blocks: Table, nodes: list[Node]) -> list[tuple[str, dic
     block = Table(blocks.data[block_name], blocks.path(block_name), use.source)
     prefix = use.str("name")
     first = use.int("first", 0, minimum=0)
-    repeat = use.int("repeat", 1, maximum=10_000)
+    repeat = use.int("repeat", 1, maximum=MAX_LAYERS)
     given = use.table("args", {})
     layers = block.list("layers", lambda v, f: Table(v, f, use.source), min_len=1)
     for t in layers:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...errors import SymcnnError, ToolMissingError
-from ...fileio import atomic_write
+from ...fileio import atomic_write, check_not_input
 
 FLAGS = ("-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "-file-line-error")
 
@@ -36,9 +36,15 @@ class LatexError(SymcnnError):
 
 
 def find_engine() -> tuple[str, ...]:
-    """The command line of the first TeX engine found on PATH; ToolMissingError if none."""
+    """The command line of the first TeX engine found on PATH; ToolMissingError if none.
+
+    Only absolute folders of PATH are searched: a relative entry (``.``, ``bin``) would run
+    whatever ``pdflatex`` the current folder holds, and would break once TeX runs in its
+    temporary folder.
+    """
+    folders = os.pathsep.join(d for d in os.environ.get("PATH", os.defpath).split(os.pathsep) if os.path.isabs(d))
     for name, command in ENGINES.items():
-        path = shutil.which(name)
+        path = shutil.which(name, path=folders)
         if path:
             return (path, *command[1:])
     raise ToolMissingError(
@@ -125,10 +131,17 @@ def write_document(tex: str | Path, source: str, pdf: bool = False) -> list[Path
     The .tex is written first, so it stays in place when TeX is missing or fails; the
     error then says that it was written.
     """
+    if pdf and Path(tex).with_suffix(".pdf") == Path(tex):
+        raise SymcnnError(f"{tex}: the PDF is written beside the .tex with the suffix .pdf, so it would replace"
+                          " this file; give the LaTeX file another suffix (sheet.tex)")
+    if pdf:
+        check_not_input(Path(tex).with_suffix(".pdf"))  # before the .tex is written: nothing half done
     written = [atomic_write(tex, source)]
     if pdf:
         try:
-            written.append(compile_pdf(written[0]))
+            target = Path(tex).with_suffix(".pdf")
+            atomic_write(target, run_latex(source.encode("utf-8"), str(tex)).pdf)  # not read back: tex may be a device
+            written.append(target)
         except ToolMissingError as e:
             raise ToolMissingError(f"{written[0]} written, but no PDF: {e}") from None
     return written

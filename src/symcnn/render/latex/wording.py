@@ -20,6 +20,7 @@ from typing import Any
 from ...catalogue import text, unit_name
 from ...exam import Question
 from ...exam.kinds import QUESTION_KINDS, SIZE_OPTIONS
+from ...exam.questions import asked_layers
 from ...exam.steps import Answer
 from ...model.conventions import convention
 from .escape import Raw, escape
@@ -35,7 +36,8 @@ def question_blanks(sh: Sheet, q: Question, a: Answer) -> dict[str, object]:
     s = exam.softmax
     blanks: dict[str, object] = {
         "last": sh.number(len(exam.network.nodes)),
-        "layers": ", ".join(str(i) for i in q.options.get("layers", range(1, len(exam.network.nodes) + 1))),
+        "layers": ", ".join(str(i) for i in (asked_layers(q, sh.solution.numbers) if q.kind == "network.shapes" else
+                                             q.options.get("layers", range(1, len(exam.network.nodes) + 1)))),
         "unit": text(sh.lang, "unit." + convention(exam.convention).unit),
         "epochs": sh.number(exam.training.epochs),
         "batch": sh.number(exam.training.batch_size),
