@@ -54,7 +54,9 @@ def run_fvcore(model: nn.Module, shape: tuple[int, ...]) -> Result:
         analysis = FlopCountAnalysis(model, torch.zeros(1, *shape))  # fvcore fails on meta tensors
         analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
         by_module, total = analysis.by_module(), analysis.total()
-    return total, {name: by_module.get(name, 0) for name in _leaves(model).values()}
+    per = {name: by_module.get(name, 0) for name in _leaves(model).values()}
+    per[""] = total - sum(per.values())  # ops of functions called outside any leaf module
+    return total, per
 
 
 def run_ptflops(model: nn.Module, shape: tuple[int, ...]) -> Result:
@@ -159,3 +161,67 @@ TOOLS: dict[str, Callable[[nn.Module, tuple[int, ...]], Result]] = {
     "torch": run_torch,
 }
 """Preset name → runner; each preset of symcnn.model.conventions must match its runner."""
+
+
+def total_torchinfo(model: nn.Module, shape: tuple[int, ...]) -> int:
+    import torchinfo
+
+    total = torchinfo.summary(model, input_size=(1, *shape), verbose=0).total_mult_adds
+    torchinfo.torchinfo.clear_cached_forward_pass()
+    return int(total)
+
+
+def total_fvcore(model: nn.Module, shape: tuple[int, ...]) -> int:
+    with _quiet():
+        from fvcore.nn import FlopCountAnalysis
+
+        analysis = FlopCountAnalysis(model, torch.zeros(1, *shape))
+        analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
+        return int(analysis.total())
+
+
+def total_ptflops(model: nn.Module, shape: tuple[int, ...]) -> int:
+    from ptflops import get_model_complexity_info
+
+    with _quiet():
+        total, _ = get_model_complexity_info(model, tuple(shape), as_strings=False, print_per_layer_stat=False)
+    return int(total)
+
+
+def total_thop(model: nn.Module, shape: tuple[int, ...]) -> int:
+    import thop
+
+    with _quiet():
+        total, _ = thop.profile(model, inputs=(torch.zeros(1, *shape),), verbose=False)
+    for m in model.modules():  # thop leaves buffers behind: a second profile would warn and double-count
+        for name in ("total_ops", "total_params"):
+            m._buffers.pop(name, None)
+    return int(total)
+
+
+def total_calflops(model: nn.Module, shape: tuple[int, ...]) -> int:
+    from calflops import calculate_flops
+
+    with _quiet():
+        total, _macs, _params = calculate_flops(model, input_shape=(1, *shape), print_results=False,
+                                                print_detailed=False, output_as_string=False)
+    return int(total)
+
+
+def total_torch(model: nn.Module, shape: tuple[int, ...]) -> int:
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with FlopCounterMode(display=False) as counter:
+        model(torch.zeros(1, *shape))
+    return int(counter.get_total_flops())
+
+
+TOTALS: dict[str, Callable[[nn.Module, tuple[int, ...]], int]] = {
+    "torchinfo": total_torchinfo,
+    "fvcore": total_fvcore,
+    "ptflops": total_ptflops,
+    "thop": total_thop,
+    "calflops": total_calflops,
+    "torch": total_torch,
+}
+"""Preset name → the tool's public call, total only (what the benchmark times)."""

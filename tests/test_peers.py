@@ -39,6 +39,7 @@ MODELS = {  # name → (twin factory, (C, H, W)); small inputs keep the suite qu
     "resnet18": (torch_twins.ResNet18, (3, 64, 64)),
     "mobilenet_v2": (torch_twins.MobileNetV2, (3, 64, 64)),
     "assorted": (torch_twins.Assorted, (3, 21, 21)),
+    "modern": (torch_twins.Modern, (3, 19, 23)),
 }
 
 

@@ -32,7 +32,9 @@ def generated() -> str:
     rules = ["", "| preset | cost = | measured call | quirks reproduced |", "|---|---|---|---|"]
     for c in CONVENTIONS.values():
         quirks = "; ".join(c.quirks) or c.description
-        rules.append(f"| `{c.name}` | {_weights(c.terms)} | {f'`{c.call}`' if c.call else '—'} | {quirks} |")
+        own = {k: w for k, w in c.terms.items() if not k.startswith("fn.")}
+        calls = f"; as a function call: {_weights({'fn.' + k: w for k, w in c.functional.items()})}" if c.functional else ""
+        rules.append(f"| `{c.name}` | {_weights(own)}{calls} | {f'`{c.call}`' if c.call else '—'} | {quirks} |")
     return "\n".join([BEGIN, *rows, *rules, END])
 
 

@@ -124,7 +124,19 @@ def torch_run(model: "nn.Module", h: int, w: int):
     return seen, counter.get_total_flops() // 2  # FlopCounterMode counts 2 per MAC
 
 
-@pytest.mark.parametrize("name", MODELS)
+TWINS = ("alexnet", "vgg16", "resnet18", "resnet50", "resnet152", "mobilenet_v2")
+"""Zoo models with a twin written out here; the others are checked against torchvision's own
+model (tests/test_torchvision.py), whose parameters and MACs its weights metadata publishes."""
+
+
+BY_TORCHVISION = ("efficientnet_b0", "mobilenet_v3_large", "densenet121", "convnext_tiny")
+
+
+def test_every_zoo_model_has_a_twin_or_torchvision():
+    assert set(TWINS) | set(BY_TORCHVISION) == set(MODELS)
+
+
+@pytest.mark.parametrize("name", TWINS)
 @pytest.mark.parametrize("size", [(224, 224), (193, 251)])
 def test_zoo_matches_torch_layer_by_layer(name, size):
     with torch.device("meta"):

@@ -137,3 +137,50 @@ class Assorted(nn.Module):
         y = torch.cat([self.a(x), self.b(x)], dim=1)
         y = self.avg(self.pool(self.sig(self.bn(self.dw(y)))))
         return self.tanh(self.fc(self.drop(self.flat(y))))
+
+
+class Modern(nn.Module):
+    """The layers of today's torchvision CNNs in one small model, as torchvision writes them:
+    SiLU, Hardswish, Hardsigmoid, GELU, ReLU6 modules and F.relu / F.silu calls; a
+    squeeze-excitation multiply; chunk, concat and ShuffleNet's channel shuffle (view,
+    transpose, view); a 1×3 conv; F.avg_pool2d and F.max_pool2d; ConvNeXt's channels-last
+    LayerNorm and per-position Linears between permutes, with a layer scale; a concat of one
+    input; F.adaptive_avg_pool2d; a mean over height and width; torch.add and torch.mul."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.bn = nn.BatchNorm2d(8)
+        self.silu = nn.SiLU()
+        self.se_pool = nn.AdaptiveAvgPool2d(1)
+        self.se_fc1 = nn.Conv2d(8, 4, 1)
+        self.se_fc2 = nn.Conv2d(4, 8, 1)
+        self.se_gate = nn.Hardsigmoid()
+        self.hswish = nn.Hardswish()
+        self.branch = nn.Conv2d(4, 4, 3, padding=1, groups=4, bias=False)
+        self.wide = nn.Conv2d(8, 8, (1, 3), padding=(0, 1))
+        self.relu6 = nn.ReLU6()
+        self.norm = nn.LayerNorm(8)
+        self.up = nn.Linear(8, 16)
+        self.gelu = nn.GELU()
+        self.down = nn.Linear(16, 8)
+        self.gamma = nn.Parameter(torch.ones(8, 1, 1))
+        self.sig = nn.Sigmoid()
+        self.fc = nn.Linear(8, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        F = nn.functional
+        x = self.silu(self.bn(self.stem(x)))
+        s = self.se_gate(self.se_fc2(F.relu(self.se_fc1(self.se_pool(x)))))
+        x = self.hswish(s * x)
+        a, b = x.chunk(2, dim=1)
+        x = torch.cat((a, self.branch(b)), dim=1)
+        n, c, h, w = x.size()
+        x = torch.transpose(x.view(n, 2, c // 2, h, w), 1, 2).contiguous().view(n, c, h, w)
+        x = self.relu6(self.wide(x))
+        x = F.max_pool2d(F.avg_pool2d(x, 3, 1, 1), 2)
+        y = self.down(self.gelu(self.up(self.norm(x.permute(0, 2, 3, 1))))).permute(0, 3, 1, 2)
+        x = torch.add(self.gamma * y, x)
+        x = F.silu(torch.cat([x], 1))
+        x = torch.mul(self.sig(F.adaptive_avg_pool2d(x, 1)), x)
+        return self.fc(x.mean([2, 3]))

@@ -17,8 +17,11 @@ TOP_LAYERS = 3  # layers named in each explanation line
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", nargs="?",
-                   help="zoo model (alexnet, vgg16, resnet18, resnet50, resnet152, mobilenet_v2) or spec file;"
-                        " default: the embedded exam's network")
+                   help="zoo model (alexnet, vgg16, resnet18, resnet50, resnet152, mobilenet_v2, efficientnet_b0,"
+                        " mobilenet_v3_large, densenet121, convnext_tiny), torchvision:NAME (needs torchvision) or"
+                        " spec file; default: the embedded exam's network")
+    p.add_argument("--torch", metavar="MODULE:FACTORY", dest="torch_factory",
+                   help="one's own torch model: import package.module and call factory() (needs torch)")
     p.add_argument("--size", metavar="HxW", help="input height × width, e.g. 224x224, or 224 for 224×224"
                                                 " (default: the spec's)")
     add_convention(p, "the exam's, else macs")
@@ -51,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from ..models.report import build_report, load_target
 
     size = parse_size(args.size) if args.size is not None else None
-    target = load_target(args.model)
+    target = load_target(args.model, args.torch_factory)
     report = build_report(target, size, args.convention, args.compare)
     if args.json:
         import json

@@ -34,14 +34,14 @@ from ..data import SEED_EXAM, seed_exam_text
 from ..errors import SpecError
 from ..fileio import read_text
 from ..model.conventions import convention
-from ..model.layers import ACTIVATIONS, LAYER_TYPES, Add, Concat, Layer
+from ..model.layers import ACTIVATIONS, LAYER_TYPES, Add, Concat, Layer, Multiply
 from ..model.network import Network, Node, evaluate
 from . import Dataset, Exam, Question, Softmax, Training, Vary
 from .kinds import QUESTION_KINDS
 from .paths import PathError, lookup, resolve
 
 LANGUAGES = ("vi", "en")
-MULTI_INPUT: tuple[type[Layer], ...] = (Add, Concat)  # layer types that read more than one input
+MULTI_INPUT: tuple[type[Layer], ...] = (Add, Concat, Multiply)  # layer types that read more than one input
 
 EMBEDDED = SEED_EXAM
 
@@ -194,7 +194,7 @@ def _layer(t: Table, i: int, names: set[str]) -> Node:
         t.fail(t.path("inputs"), f"must name one layer: type {kind} reads a single input", list(inputs))
     kwargs: dict[str, Any] = {}
     for fname in _hyper_names(cls):
-        lowest = 0 if fname == "padding" else 1
+        lowest = 0 if fname in ("padding", "index") else 1
         if fname in t.data or not _has_default(cls, fname):
             kwargs[fname] = t.int(fname, minimum=lowest)
     for fname in _flag_names(cls):

@@ -15,7 +15,7 @@ Count names that ``counts()`` reports (conventions weigh these, nothing else):
 ``conv.bias``             conv bias additions: one per output value (bias = true)
 ``dense.bias``            dense bias additions: one per unit (bias = true)
 ``relu`` ``relu6``        one per value of a fused or stand-alone activation
-``tanh`` ``sigmoid``
+``tanh`` ``sigmoid``      (``silu``, ``gelu``, ``hardswish``, ``hardsigmoid`` alike)
 ``softmax``               one per value of a softmax; ``softmax.rows``: 1 per row
 ``maxpool.in``            input values of a max pooling layer; ``.out`` output
                           values; ``.window`` output values × k·k
@@ -26,7 +26,20 @@ Count names that ``counts()`` reports (conventions weigh these, nothing else):
 ``dropout.numel``         values dropout passes through
 ``add.numel``             additions of a residual add: (inputs − 1) × values
 ``concat.numel``          values a channel concat copies
+``mul.numel``             products of an element-wise multiply (broadcast: output values)
+``scale.numel``           products of a learned per-channel scale (layer scale)
+``layernorm.numel``       values layer-normalised; ``layernorm.params``: 2 per channel
+``mean.in``               input values of a mean over the spatial axes
+``linear.bias``           bias additions of a linear layer applied at every position
+                          (one per output value); ``linear.reuse``: its weights and bias
+                          once more per position after the first (torchinfo's quirk)
 ========================  ===========================================================
+
+A layer written as a function call in PyTorch (``F.relu``, ``F.avg_pool2d``,
+``torch.add``) has ``functional = true``: its counts carry the prefix ``fn.``
+(``fn.relu``), because some tools charge a function call differently from the module
+that calls it (ptflops counts ``nn.ReLU`` twice, ``F.relu`` once; thop sees no
+function at all). A convention weighs ``fn.X`` as ``X`` unless it says otherwise.
 
 >>> Conv2d(kernel=7, filters=16, padding=1).output_shape(((128, 128, 3),))
 (124, 124, 16)
@@ -45,7 +58,10 @@ from .symbolic import window_out
 Num = Any  # an int, or a sympy expression
 Shape = tuple[Num, ...]
 
-ACTIVATIONS = ("relu", "relu6", "tanh", "sigmoid", "softmax")
+ACTIVATIONS = ("relu", "relu6", "tanh", "sigmoid", "softmax", "silu", "gelu", "hardswish", "hardsigmoid")
+
+FUNCTIONAL = "fn."
+"""Prefix of the counts of a layer written as a function call (``functional = true``)."""
 
 
 def _hyper(symbol: str, default: Any = dataclasses.MISSING, optional: bool = False) -> Any:
@@ -84,6 +100,13 @@ def _activation_counts(activation: str | None, out: Shape) -> dict[str, Num]:
     if activation == "softmax":
         counts["softmax.rows"] = 1
     return counts
+
+
+def _tagged(functional: bool, counts: dict[str, Num]) -> dict[str, Num]:
+    """A function call's counts under ``fn.`` (the MACs stay ``mac``: every tool counts them alike)."""
+    if not functional:
+        return counts
+    return {(k if k == "mac" else FUNCTIONAL + k): v for k, v in counts.items()}
 
 
 @dataclass(frozen=True)
@@ -195,11 +218,55 @@ class Conv2d(Layer):
 
 
 @dataclass(frozen=True)
+class RectConv2d(Conv2d):
+    """A convolution whose kernel has a rows and b columns (Inception's 1×7 and 7×1), padded by
+    p rows above and below and q columns left and right; stride and dilation as for ``conv2d``."""
+
+    kind: ClassVar[str] = "conv2d_rect"
+    kernel: Num = _hyper("a")
+    kernel_width: Num = _hyper("b", 1)
+    padding_width: Num = _hyper("q", 0)
+
+    def output_shape(self, inputs: tuple[Shape, ...]) -> Shape:
+        h, w, _ = inputs[0]
+        r, s = self.dilation, self.stride
+        a = self.kernel if r == 1 else rules.dilated_kernel(self.kernel, r)
+        b = self.kernel_width if r == 1 else rules.dilated_kernel(self.kernel_width, r)
+        return (window_out(rules.conv_out, h, a, self.padding, s),
+                window_out(rules.conv_out, w, b, self.padding_width, s), self.filters)
+
+    def weights(self, inputs: tuple[Shape, ...]) -> Num:
+        return rules.rect_conv_weights(self.kernel, self.kernel_width, self.channels_per_filter(inputs), self.filters)
+
+    def counts(self, inputs: tuple[Shape, ...], out: Shape) -> dict[str, Num]:
+        c = self.channels_per_filter(inputs)
+        bias = {"conv.bias": size(out)} if self.bias else {}
+        return {
+            "mac": rules.rect_conv_macs(self.kernel, self.kernel_width, c, out[0], out[1], self.filters),
+            **bias,
+            **_activation_counts(self.activation, out),
+        }
+
+    def problems(self, inputs: tuple[Shape, ...]) -> list[str]:
+        shape = inputs[0]
+        if len(shape) != 3:
+            return [f"needs a feature map (H, W, D) as input, got a vector of {shape[0]}"]
+        out = []
+        for axis, n, k, p in (("height", shape[0], self.kernel, self.padding),
+                              ("width", shape[1], self.kernel_width, self.padding_width)):
+            if self.dilation * (k - 1) + 1 > n + 2 * p:
+                out.append(f"kernel {k} is larger than the padded input {axis} {n + 2 * p} ({axis} {n}, padding {p})")
+        return out or [f"{what} {n} is not divisible by groups {self.groups}"
+                       for what, n in (("input channels", shape[2]), ("filters", self.filters)) if n % self.groups]
+
+
+@dataclass(frozen=True)
 class _Pool2d(Layer):
     kernel: Num = _hyper("k")
     stride: Num = _hyper("s", None)
     padding: Num = _hyper("p", 0)
     ceil_mode: bool = _flag(False)
+    functional: bool = _flag(False)
 
     def __post_init__(self) -> None:
         if self.stride is None:  # PyTorch's default: stride = kernel
@@ -212,11 +279,11 @@ class _Pool2d(Layer):
         return (window_out(out, h, k, p, s), window_out(out, w, k, p, s), d)
 
     def counts(self, inputs: tuple[Shape, ...], out: Shape) -> dict[str, Num]:
-        return {
+        return _tagged(self.functional, {
             f"{self.kind}.in": size(inputs[0]),
             f"{self.kind}.out": size(out),
             f"{self.kind}.window": size(out) * self.kernel * self.kernel,
-        }
+        })
 
     def problems(self, inputs: tuple[Shape, ...]) -> list[str]:
         return _window_problems(self, inputs[0], self.kernel)
@@ -247,12 +314,14 @@ class AdaptiveAvgPool2d(Layer):
 
     kind: ClassVar[str] = "adaptive_avgpool"
     output: Num = _hyper("o")
+    functional: bool = _flag(False)
 
     def output_shape(self, inputs: tuple[Shape, ...]) -> Shape:
         return (self.output, self.output, inputs[0][2])
 
     def counts(self, inputs: tuple[Shape, ...], out: Shape) -> dict[str, Num]:
-        return {"adaptive_avgpool.in": size(inputs[0]), "adaptive_avgpool.out": size(out)}
+        return _tagged(self.functional,
+                       {"adaptive_avgpool.in": size(inputs[0]), "adaptive_avgpool.out": size(out)})
 
     def problems(self, inputs: tuple[Shape, ...]) -> list[str]:
         return _map_problem(inputs[0])
@@ -264,6 +333,7 @@ class GlobalAvgPool2d(AdaptiveAvgPool2d):
 
     kind: ClassVar[str] = "global_avgpool"
     output: Num = 1  # not a hyperparameter: always 1
+    functional: bool = _flag(False)
 
 
 @dataclass(frozen=True)
@@ -295,6 +365,13 @@ class Dropout(Layer):
 
     def counts(self, inputs: tuple[Shape, ...], out: Shape) -> dict[str, Num]:
         return {"dropout.numel": size(out)}
+
+
+@dataclass(frozen=True)
+class StochasticDepth(Dropout):
+    """Stochastic depth (drop a whole residual branch at random): the identity at inference."""
+
+    kind: ClassVar[str] = "stochastic_depth"
 
 
 @dataclass(frozen=True)
@@ -336,19 +413,21 @@ class Dense(Layer):
 
 @dataclass(frozen=True)
 class Activation(Layer):
-    """A stand-alone element-wise activation (relu, relu6, tanh, sigmoid) or softmax."""
+    """A stand-alone element-wise activation (relu, relu6, tanh, sigmoid, silu, gelu, hardswish,
+    hardsigmoid) or softmax; ``functional`` when PyTorch calls it as a function (``F.relu``)."""
 
     kind: ClassVar[str] = "activation"
     function: str = "relu"
+    functional: bool = _flag(False)
 
     def counts(self, inputs: tuple[Shape, ...], out: Shape) -> dict[str, Num]:
-        return _activation_counts(self.function, out)
+        return _tagged(self.functional, _activation_counts(self.function, out))
 
 
-def _same_shapes(inputs: tuple[Shape, ...], upto: int) -> list[str]:
+def _same_shapes(inputs: tuple[Shape, ...], upto: int, fewest: int = 2) -> list[str]:
     """Problems if the inputs differ in their first ``upto`` dimensions (or are too few)."""
-    if len(inputs) < 2:
-        return [f"needs at least 2 inputs, got {len(inputs)}"]
+    if len(inputs) < fewest:
+        return [f"needs at least {fewest} inputs, got {len(inputs)}"]
     first = inputs[0][:upto]
     return [
         f"input {i} has shape {'×'.join(map(str, s))}, unlike input 0's {'×'.join(map(str, inputs[0]))}"
@@ -362,9 +441,10 @@ class Add(Layer):
     """Element-wise sum of two or more tensors of one shape (a residual connection)."""
 
     kind: ClassVar[str] = "add"
+    functional: bool = _flag(False)
 
     def counts(self, inputs: tuple[Shape, ...], out: Shape) -> dict[str, Num]:
-        return {"add.numel": (len(inputs) - 1) * size(out)}
+        return _tagged(self.functional, {"add.numel": (len(inputs) - 1) * size(out)})
 
     def problems(self, inputs: tuple[Shape, ...]) -> list[str]:
         return _same_shapes(inputs, len(inputs[0]))
@@ -372,7 +452,7 @@ class Add(Layer):
 
 @dataclass(frozen=True)
 class Concat(Layer):
-    """Feature maps of one height and width stacked along the channels."""
+    """Feature maps of one height and width stacked along the channels (one input: a copy)."""
 
     kind: ClassVar[str] = "concat"
 
@@ -385,7 +465,159 @@ class Concat(Layer):
     def problems(self, inputs: tuple[Shape, ...]) -> list[str]:
         if any(len(s) != 3 for s in inputs):
             return ["needs feature maps (H, W, D) as inputs"]
-        return _same_shapes(inputs, 2)
+        return _same_shapes(inputs, 2, fewest=1)
+
+
+def _broadcast_problems(inputs: tuple[Shape, ...]) -> list[str]:
+    if len(inputs) != 2:
+        return [f"needs 2 inputs, got {len(inputs)}"]
+    a, b = inputs
+    if len(a) != len(b) or any(x != y and 1 not in (x, y) for x, y in zip(a, b)):
+        return [f"cannot broadcast {'×'.join(map(str, a))} with {'×'.join(map(str, b))}"]
+    return []
+
+
+@dataclass(frozen=True)
+class Multiply(Layer):
+    """Element-wise product of two tensors, broadcast where one has size 1 (a squeeze-excitation
+    scale of 1×1×C times an H×W×C map)."""
+
+    kind: ClassVar[str] = "mul"
+    functional: bool = _flag(False)
+
+    def output_shape(self, inputs: tuple[Shape, ...]) -> Shape:
+        a, b = inputs[0], inputs[-1]
+        return tuple(y if x == 1 else x for x, y in zip(a, b))
+
+    def counts(self, inputs: tuple[Shape, ...], out: Shape) -> dict[str, Num]:
+        return _tagged(self.functional, {"mul.numel": size(out)})
+
+    def problems(self, inputs: tuple[Shape, ...]) -> list[str]:
+        return _broadcast_problems(inputs)
+
+
+@dataclass(frozen=True)
+class LayerScale(Layer):
+    """A learned scale per channel, multiplied into every value (ConvNeXt's layer scale)."""
+
+    kind: ClassVar[str] = "scale"
+
+    def weights(self, inputs: tuple[Shape, ...]) -> Num:
+        return inputs[0][-1]
+
+    def counts(self, inputs: tuple[Shape, ...], out: Shape) -> dict[str, Num]:
+        return {"scale.numel": size(out)}
+
+
+@dataclass(frozen=True)
+class LayerNorm(Layer):
+    """Layer normalisation over the channels of each position, with a learned scale and shift
+    per channel. PyTorch holds the channels first or last (a permute, free, moves them); the
+    counts are the same."""
+
+    kind: ClassVar[str] = "layernorm"
+    functional: bool = _flag(False)
+
+    def weights(self, inputs: tuple[Shape, ...]) -> Num:
+        return inputs[0][-1]
+
+    def biases(self, inputs: tuple[Shape, ...]) -> Num:
+        return inputs[0][-1]
+
+    def counts(self, inputs: tuple[Shape, ...], out: Shape) -> dict[str, Num]:
+        return _tagged(self.functional,
+                       {"layernorm.numel": size(out), "layernorm.params": rules.batchnorm_params(out[-1])})
+
+
+@dataclass(frozen=True)
+class Linear(Layer):
+    """A dense layer of m units applied to the channels of every position (PyTorch's
+    ``nn.Linear`` on a channels-last map): a 1×1 convolution, counted as its tools count a Linear."""
+
+    kind: ClassVar[str] = "linear"
+    units: Num = _hyper("m")
+    bias: bool = _flag(True)
+
+    def output_shape(self, inputs: tuple[Shape, ...]) -> Shape:
+        return (*inputs[0][:-1], self.units)
+
+    def weights(self, inputs: tuple[Shape, ...]) -> Num:
+        return rules.dense_weights(inputs[0][-1], self.units)
+
+    def biases(self, inputs: tuple[Shape, ...]) -> Num:
+        return self.units if self.bias else 0
+
+    def counts(self, inputs: tuple[Shape, ...], out: Shape) -> dict[str, Num]:
+        positions = size(out[:-1]) if len(out) > 1 else 1
+        params = self.weights(inputs) + self.biases(inputs)
+        bias = {"linear.bias": size(out)} if self.bias else {}
+        return {"mac": rules.dense_weights(inputs[0][-1], self.units) * positions, **bias,
+                "linear.reuse": (positions - 1) * params}
+
+    def problems(self, inputs: tuple[Shape, ...]) -> list[str]:
+        return _map_problem(inputs[0])
+
+
+@dataclass(frozen=True)
+class Reshape(Layer):
+    """A move of the data that costs nothing and keeps the map (H, W, D): permute, transpose,
+    view, contiguous. symcnn's shapes are logical, so its output shape is its input's."""
+
+    kind: ClassVar[str] = "reshape"
+
+
+@dataclass(frozen=True)
+class ChannelShuffle(Layer):
+    """ShuffleNet's channel shuffle in g groups (view, transpose, view): free, shape unchanged."""
+
+    kind: ClassVar[str] = "channel_shuffle"
+    groups: Num = _hyper("g", 2, optional=True)
+
+    def problems(self, inputs: tuple[Shape, ...]) -> list[str]:
+        out = _map_problem(inputs[0])
+        if not out and inputs[0][2] % self.groups:
+            out.append(f"input channels {inputs[0][2]} are not divisible by groups {self.groups}")
+        return out
+
+
+@dataclass(frozen=True)
+class Split(Layer):
+    """Part ``index`` (from 0) of the channels cut into ``parts`` equal parts (chunk/split): a view, free."""
+
+    kind: ClassVar[str] = "split"
+    parts: Num = _hyper("n", 2, optional=True)
+    index: Num = _hyper("i", 0, optional=True)
+
+    def output_shape(self, inputs: tuple[Shape, ...]) -> Shape:
+        *rest, c = inputs[0]
+        return (*rest, c // self.parts)
+
+    def problems(self, inputs: tuple[Shape, ...]) -> list[str]:
+        c = inputs[0][-1]
+        if c % self.parts:
+            return [f"input channels {c} are not divisible into {self.parts} parts"]
+        if self.index >= self.parts:
+            return [f"index {self.index} must be below parts {self.parts}"]
+        return []
+
+
+@dataclass(frozen=True)
+class Mean(Layer):
+    """Mean of each channel over the height and width: a vector of D (``x.mean([2, 3])``), or a
+    1×1×D map with ``keepdim``."""
+
+    kind: ClassVar[str] = "mean"
+    keepdim: bool = _flag(False)
+
+    def output_shape(self, inputs: tuple[Shape, ...]) -> Shape:
+        c = inputs[0][2]
+        return (1, 1, c) if self.keepdim else (c,)
+
+    def counts(self, inputs: tuple[Shape, ...], out: Shape) -> dict[str, Num]:
+        return {"mean.in": size(inputs[0])}
+
+    def problems(self, inputs: tuple[Shape, ...]) -> list[str]:
+        return _map_problem(inputs[0])
 
 
 def sum_of(values: Any) -> Num:
@@ -424,6 +656,7 @@ def symbolic(layer: Layer, index: int) -> tuple[Layer, dict[Any, int]]:
 
 LAYER_TYPES: dict[str, type[Layer]] = {
     cls.kind: cls
-    for cls in (Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, GlobalAvgPool2d, BatchNorm2d, Dropout,
-                Flatten, Dense, Activation, Add, Concat)
+    for cls in (Conv2d, RectConv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, GlobalAvgPool2d, BatchNorm2d, Dropout,
+                Flatten, Dense, Activation, Add, Concat, StochasticDepth, Multiply, LayerScale, LayerNorm, Linear,
+                Reshape, ChannelShuffle, Split, Mean)
 }

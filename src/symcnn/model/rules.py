@@ -57,6 +57,16 @@ def conv_macs(k, c, h, w, f):
     return k * k * c * h * w * f
 
 
+def rect_conv_weights(a, b, c, f):
+    """Weights of an a×b convolution (a rows, b columns) from c channels to f filters."""
+    return a * b * c * f
+
+
+def rect_conv_macs(a, b, c, h, w, f):
+    """Multiply–accumulates of an a×b convolution producing an h×w×f output from c channels."""
+    return a * b * c * h * w * f
+
+
 def dense_weights(n, m):
     """Weights of a dense layer from n inputs to m units (also its multiply–accumulates)."""
     return n * m

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from ..errors import SpecError
+from ..errors import SpecError, SymcnnError
 from ..model.conventions import CONVENTIONS, Convention, convention
 from ..model.network import LayerNumbers, Network, NetworkNumbers, SizeFormulas, closed_forms, evaluate
 from ..model.symbolic import building, total
@@ -33,11 +33,25 @@ class Target:
     language: str = "en"  # the default: the exam's own, else English
 
 
-def load_target(name: str | None) -> Target:
-    """No name: the embedded exam; a zoo name; or a spec file (an exam, or a model spec)."""
+TORCHVISION = "torchvision:"
+"""``torchvision:NAME`` names a torchvision model (when torchvision is installed)."""
+
+TORCH_SIZE = (224, 224)
+"""The size a torch model is imported at (its formulas hold at every size; --size evaluates another)."""
+
+
+def load_target(name: str | None, torch_factory: str | None = None) -> Target:
+    """No name: the embedded exam; a zoo name; ``torchvision:NAME``; a spec file (an exam, or a
+    model spec); or, with ``torch_factory``, one's own torch model (``package.module:factory``)."""
     from ..exam.spec import load_exam, parse_exam, read_toml
     from .zoo import MODELS, load_model, parse_model
 
+    if torch_factory is not None:
+        if name is not None:
+            raise SpecError(f"give a model or --torch, not both (got {name!r} and --torch {torch_factory!r})")
+        return load_torch(torch_factory)
+    if name is not None and name.startswith(TORCHVISION):
+        return load_torchvision(name[len(TORCHVISION):])
     if name is None:
         exam = load_exam()
         return Target(exam.title, exam.source, exam.network, exam.convention, exam.language)
@@ -50,6 +64,32 @@ def load_target(name: str | None) -> Target:
     else:
         model = load_model(name)
     return Target(model.title, model.source, model.network, "macs")
+
+
+def load_torchvision(name: str, size: tuple[int, int] = TORCH_SIZE) -> Target:
+    """torchvision's model, built on the meta device (shapes only) and imported."""
+    from .importer import from_torch
+    from .vision import build
+
+    model = build(name, "meta")
+    try:
+        network = from_torch(model, (3, *size))
+    except SymcnnError as e:
+        raise type(e)(f"torchvision:{name}: {e}") from None
+    return Target(f"torchvision {name}", f"torchvision.models.{name} (random weights, eval mode)", network, "macs")
+
+
+def load_torch(text: str, size: tuple[int, int] = TORCH_SIZE) -> Target:
+    """One's own model: ``package.module:factory`` imported (never eval'd) and called."""
+    from .importer import from_torch
+    from .vision import load_factory
+
+    model = load_factory(text)
+    try:
+        network = from_torch(model, (3, *size))
+    except SymcnnError as e:
+        raise type(e)(f"--torch {text}: {e}") from None
+    return Target(text, f"{text}() (eval mode)", network, "macs")
 
 
 def load_text(path: Path) -> str:

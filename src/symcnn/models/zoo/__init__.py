@@ -35,7 +35,8 @@ from ...exam.spec import _layer
 from ...fileio import read_text
 from ...model.network import Network, Node, evaluate
 
-MODELS = ("alexnet", "vgg16", "resnet18", "resnet50", "resnet152", "mobilenet_v2")
+MODELS = ("alexnet", "vgg16", "resnet18", "resnet50", "resnet152", "mobilenet_v2", "efficientnet_b0", "mobilenet_v3_large",
+          "densenet121", "convnext_tiny")
 """The zoo, in the order reports list it."""
 
 BLOCK_INPUT = "in"
