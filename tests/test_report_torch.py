@@ -53,6 +53,18 @@ def test_missing_module_and_factory(capsys, tmp_path, monkeypatch):
     assert code == 2 and "cannot import no_such_pkg_here.mod" in err
 
 
+def test_failing_factory_and_module_are_one_line(capsys, tmp_path, monkeypatch):
+    pytest.importorskip("torch", reason="torch is an optional extra; CI installs torch==2.14.1")
+    (tmp_path / "mynets_failing.py").write_text("def needs(depth):\n    return depth\n\ndef boom():\n    raise RuntimeError('no weights here')\n")
+    (tmp_path / "mynets_broken.py").write_text("def make(:\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for target, words in (("mynets_failing:needs", "needs() failed: TypeError"),
+                          ("mynets_failing:boom", "boom() failed: RuntimeError: no weights here"),
+                          ("mynets_broken:make", "cannot import mynets_broken: SyntaxError")):
+        code, out, err = run_cli(capsys, "--torch", target)
+        assert code == 2 and out == "" and err.count("\n") == 1 and words in err, (target, err)
+
+
 OWN = '''
 import torch
 from torch import nn

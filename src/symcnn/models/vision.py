@@ -115,12 +115,15 @@ def load_factory(text: str) -> Any:
         sys.path.insert(0, "")  # the user's own package, from the current directory
     try:
         module = importlib.import_module(module_path)
-    except ImportError as e:
-        raise SpecError(f"--torch {text}: cannot import {module_path}: {e}") from None
+    except Exception as e:  # the user's module: a missing package, a syntax error, its own failure
+        raise SpecError(f"--torch {text}: cannot import {module_path}: {type(e).__name__}: {e}") from None
     make = getattr(module, factory, None)
     if not callable(make):
         raise SpecError(f"--torch {text}: {module_path} has no function {factory}")
-    model = make()
+    try:
+        model = make()
+    except Exception as e:  # a factory that needs arguments, or fails: the user's code, one line
+        raise SpecError(f"--torch {text}: {factory}() failed: {type(e).__name__}: {e}") from None
     if not hasattr(model, "parameters") or not hasattr(model, "eval"):
         raise SpecError(f"--torch {text}: {factory}() returned a {type(model).__name__}, not a torch module")
     return model.eval()
