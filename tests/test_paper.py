@@ -105,7 +105,9 @@ def test_paper_command_writes_and_needs_latex(tmp_path, capsys):
     out = tmp_path / "p.tex"
     assert main(["paper", "--latex", str(out), "--lang", "en"]) == 0
     assert out.read_text(encoding="utf-8") == paper_tex(solve(load_exam()), "en")
-    capsys.readouterr()
+    assert capsys.readouterr().out == f"wrote {out}\n"  # the status line in the output's language
+    assert main(["paper", "--latex", str(out)]) == 0
+    assert capsys.readouterr().out == f"đã ghi {out}\n"
     with pytest.raises(SystemExit) as e:
         main(["paper"])
     assert e.value.code == 2

@@ -18,8 +18,9 @@ def run(args: argparse.Namespace) -> int:
     from ..classroom.papers import write_paper
     from ..exam.solve import solve
     from ..exam.spec import load_exam
+    from ..render.status import print_written
 
     exam = load_exam(args.spec)
-    for path in write_paper(solve(exam), args.lang or exam.language, args.latex, pdf=args.pdf):
-        print(path)
+    lang = args.lang or exam.language
+    print_written(write_paper(solve(exam), lang, args.latex, pdf=args.pdf), lang)
     return 0
