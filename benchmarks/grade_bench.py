@@ -19,26 +19,21 @@ import argparse
 import csv
 import os
 import random
-import resource
-import subprocess
 import sys
 import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
 
+from timing import run_symcnn
+
 IDS = ("1a", "1b", "1c", "2a", "2b", "3a", "3b", "3c", "3d", "3e", "4a", "4b", "4c")
 
 
 def run(argv: list[str]) -> tuple[float, float, str]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    out = subprocess.run([sys.executable, "-m", "symcnn", *argv], capture_output=True, text=True, check=True,
-                         env={**os.environ, "COLUMNS": "200"})
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, out.stdout.strip().splitlines()[-1] if out.stdout else ""
+    """Wall seconds, CPU seconds (children included) and the last line printed."""
+    wall, cpu, out = run_symcnn(argv)
+    return wall, cpu, out.strip().splitlines()[-1] if out else ""
 
 
 def typed(value: str, rng: random.Random) -> str:

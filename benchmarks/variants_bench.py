@@ -13,24 +13,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
+
+from timing import run_symcnn
 
 
 def run(argv: list[str]) -> tuple[float, float, str]:
     """Wall seconds, CPU seconds (children included) and the first line printed."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    out = subprocess.run([sys.executable, "-m", "symcnn", *argv], capture_output=True, text=True, check=True,
-                         env={**os.environ, "COLUMNS": "200"})
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, out.stdout.splitlines()[0] if out.stdout else ""
+    wall, cpu, out = run_symcnn(argv)
+    return wall, cpu, out.splitlines()[0] if out else ""
 
 
 def main() -> None:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Iterable
 
 MAX_CELL = 400  # characters: the longest answer (a dozen shapes) is far shorter
 MAX_DIGITS = 80  # digits of one number
@@ -135,6 +135,18 @@ def _unlabel(text: str) -> str:
     return text[m.end():] if m and any(c.isdigit() for c in text[m.end():]) else text
 
 
+_SHAPE_LIST_SPLITTERS = (re.compile(r"\s*,\s*(?=\d+\s*[x×X*·⋅])"), re.compile(r"\s+(?=\d+\s*[x×X*·⋅])"))
+
+
+def _first_split(body: str, n: int, splitters: Iterable[re.Pattern[str]]) -> list[str] | None:
+    """The first splitter's pieces that number exactly ``n``, or None."""
+    for splitter in splitters:
+        candidate = [p for p in splitter.split(body) if p]
+        if len(candidate) == n:
+            return candidate
+    return None
+
+
 def _split(text: str, n: int, lang: str) -> list[str]:
     """``n`` items of a list: ``;``/``|``/newline-separated, else by spaces, else by ``, `` (comma and space)."""
     body = _strip_brackets(text)
@@ -143,11 +155,7 @@ def _split(text: str, n: int, lang: str) -> list[str]:
         splitters = [re.compile(r",\s+"), re.compile(r"\s+"), re.compile(r"/")]
         if "." in body or lang == "en":  # decimals written with points: a bare comma separates ("0.1,0.9")
             splitters.append(re.compile(r","))
-        for splitter in splitters:
-            candidate = [p for p in splitter.split(body) if p]
-            if len(candidate) == n:
-                parts = candidate
-                break
+        parts = _first_split(body, n, splitters) or parts
     if len(parts) > MAX_ITEMS:
         raise Unreadable("too_many", limit=MAX_ITEMS)
     if len(parts) != n:
@@ -163,11 +171,7 @@ def _shapes(text: str, structure: Structure, lang: str) -> tuple[tuple[int, ...]
     if len(pieces) != n:
         pieces = [p for p in _LIST_SEP.split(body) if p]
     if len(pieces) == 1 and n > 1:  # "124x124x16, 61x61x16" or "124x124x16 61x61x16"
-        for splitter in (re.compile(r"\s*,\s*(?=\d+\s*[x×X*·⋅])"), re.compile(r"\s+(?=\d+\s*[x×X*·⋅])")):
-            candidate = [p for p in splitter.split(body) if p]
-            if len(candidate) == n:
-                pieces = candidate
-                break
+        pieces = _first_split(body, n, _SHAPE_LIST_SPLITTERS) or pieces
     if len(pieces) > MAX_ITEMS:
         raise Unreadable("too_many", limit=MAX_ITEMS)
     if len(pieces) != n:

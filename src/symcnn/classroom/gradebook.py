@@ -21,6 +21,7 @@ import io
 import json
 import re
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -147,65 +148,94 @@ def _code(s: str) -> str:
     return f"{fence} {flat} {fence}"
 
 
-def feedback_md(g: Graded, result: ClassResult, lang: str) -> str:
+@dataclass(frozen=True)
+class _Line:
+    """One line of a student's feedback: a label, its value, and how the value is set."""
+
+    label: str
+    value: str
+    style: str = "text"  # "text", "typed" (the cell as typed, literally) or "bold"
+
+
+@dataclass(frozen=True)
+class _Feedback:
+    """A student's feedback, before it is written as Markdown or LaTeX."""
+
+    title: str
+    head: tuple[_Line, ...]
+    unknown: str | None  # the unknown variant's sentence: then nothing else follows
+    total: str
+    not_counting: str | None
+    questions: tuple[tuple[str, tuple[_Line, ...]], ...]  # (heading, lines)
+
+
+def _feedback(g: Graded, result: ClassResult, lang: str) -> _Feedback:
     r = g.response
-    lines = [f"# {_md(text(lang, 'grade.feedback.title', title=result.title))}", ""]
-    who = " — ".join(x for x in (r.name, r.email) if x)
-    lines.append(f"- {text(lang, 'grade.feedback.student')}: {_md(who) or '—'}")
-    lines.append(f"- {_md(text(lang, 'grade.feedback.row', row=r.row))}")
+    head = [_Line(text(lang, "grade.feedback.student"), " — ".join(x for x in (r.name, r.email) if x) or "—"),
+            _Line("", text(lang, "grade.feedback.row", row=r.row))]
     if g.variant or r.variant:
-        lines.append(f"- {text(lang, 'grade.feedback.variant')}: {_code(r.variant) if r.variant else '—'}")
-    if not g.known:
-        lines += ["", _md(text(lang, "grade.feedback.unknown", code=r.variant))]
-        return "\n".join(lines) + "\n"
-    lines.append(f"- **{_md(text(lang, 'grade.feedback.total', total=points_text(g.total, lang), max=points_text(result.max_total, lang)))}**")
-    if not g.counts:
-        lines += ["", f"_{_md(text(lang, 'grade.feedback.not_counting'))}_"]
+        head.append(_Line(text(lang, "grade.feedback.variant"), r.variant or "—", "typed" if r.variant else "text"))
+    questions = []
     for q, m in zip(result.questions, g.marks):
-        lines += ["", f"## {_md(text(lang, 'grade.question'))} {_md(q.id)}: {points_text(m.points, lang)} / "
-                      f"{points_text(m.out_of, lang)}", ""]
-        typed = _code(m.typed) if m.typed.strip() else text(lang, "grade.feedback.blank")
-        lines.append(f"- {text(lang, 'grade.feedback.typed')}: {typed}")
-        lines.append(f"- {text(lang, 'grade.feedback.right')}: {_md(value_text(m.right, lang))}")
-        lines.append(f"- {text(lang, 'grade.feedback.verdict')}: **{verdict_text(m, lang)}**")
+        typed = _Line(text(lang, "grade.feedback.typed"), m.typed, "typed") if m.typed.strip() else \
+            _Line(text(lang, "grade.feedback.typed"), text(lang, "grade.feedback.blank"))
+        lines = [typed, _Line(text(lang, "grade.feedback.right"), value_text(m.right, lang)),
+                 _Line(text(lang, "grade.feedback.verdict"), verdict_text(m, lang), "bold")]
         why = why_text(m, lang)
         if m.carried:
             why += " " + text(lang, "grade.feedback.carried", share=percent(result.carried_credit, lang))
         if why:
-            lines.append(f"- {text(lang, 'grade.feedback.why')}: {_md(why)}")
+            lines.append(_Line(text(lang, "grade.feedback.why"), why))
+        heading = f"{text(lang, 'grade.question')} {q.id}: {points_text(m.points, lang)} / {points_text(m.out_of, lang)}"
+        questions.append((heading, tuple(lines)))
+    return _Feedback(
+        title=text(lang, "grade.feedback.title", title=result.title), head=tuple(head),
+        unknown=None if g.known else text(lang, "grade.feedback.unknown", code=r.variant),
+        total=text(lang, "grade.feedback.total", total=points_text(g.total, lang) if g.known else "",
+                   max=points_text(result.max_total, lang)),
+        not_counting=None if g.counts else text(lang, "grade.feedback.not_counting"),
+        questions=tuple(questions))
+
+
+def _md_line(line: _Line) -> str:
+    value = {"typed": _code, "bold": lambda v: f"**{_md(v)}**"}.get(line.style, _md)(line.value)
+    return f"- {_md(line.label)}: {value}" if line.label else f"- {value}"
+
+
+def feedback_md(g: Graded, result: ClassResult, lang: str) -> str:
+    f = _feedback(g, result, lang)
+    lines = [f"# {_md(f.title)}", "", *map(_md_line, f.head)]
+    if f.unknown is not None:
+        return "\n".join([*lines, "", _md(f.unknown)]) + "\n"
+    lines.append(f"- **{_md(f.total)}**")
+    if f.not_counting:
+        lines += ["", f"_{_md(f.not_counting)}_"]
+    for heading, items in f.questions:
+        lines += ["", f"## {_md(heading)}", "", *map(_md_line, items)]
     return "\n".join(lines) + "\n"
 
 
+def _tex_value(line: _Line) -> str:
+    if line.style == "typed":
+        return r"\texttt{" + escape(" ".join(line.value.split())) + "}"
+    return rf"\textbf{{{escape(line.value)}}}" if line.style == "bold" else escape(line.value)
+
+
+def _tex_line(line: _Line) -> str:
+    return f"{escape(line.label)}: {_tex_value(line)}" if line.label else _tex_value(line)
+
+
 def feedback_tex(g: Graded, result: ClassResult, lang: str) -> str:
-    r = g.response
-    body = [rf"\section*{{{escape(text(lang, 'grade.feedback.title', title=result.title))}}}"]
-    who = " — ".join(x for x in (r.name, r.email) if x) or "—"
-    body.append(rf"{escape(text(lang, 'grade.feedback.student'))}: {escape(who)}\\")
-    body.append(escape(text(lang, "grade.feedback.row", row=r.row)) + r"\\")
-    if r.variant:
-        body.append(rf"{escape(text(lang, 'grade.feedback.variant'))}: \texttt{{{escape(r.variant)}}}\\")
-    if not g.known:
-        body.append(escape(text(lang, "grade.feedback.unknown", code=r.variant)))
-        return document("\n".join(body), lang)
-    body.append(r"\textbf{" + escape(text(lang, "grade.feedback.total", total=points_text(g.total, lang),
-                                         max=points_text(result.max_total, lang))) + "}")
-    if not g.counts:
-        body.append(r"\par\emph{" + escape(text(lang, "grade.feedback.not_counting")) + "}")
-    for q, m in zip(result.questions, g.marks):
-        body.append(rf"\subsection*{{{escape(text(lang, 'grade.question'))} {escape(q.id)}: "
-                    rf"{points_text(m.points, lang)} / {points_text(m.out_of, lang)}}}")
-        body.append(r"\begin{itemize}")
-        typed = (r"\texttt{" + escape(" ".join(m.typed.split())) + "}") if m.typed.strip() else \
-            escape(text(lang, "grade.feedback.blank"))
-        body.append(rf"\item {escape(text(lang, 'grade.feedback.typed'))}: {typed}")
-        body.append(rf"\item {escape(text(lang, 'grade.feedback.right'))}: {escape(value_text(m.right, lang))}")
-        body.append(rf"\item {escape(text(lang, 'grade.feedback.verdict'))}: \textbf{{{escape(verdict_text(m, lang))}}}")
-        why = why_text(m, lang)
-        if m.carried:
-            why += " " + text(lang, "grade.feedback.carried", share=percent(result.carried_credit, lang))
-        if why:
-            body.append(rf"\item {escape(text(lang, 'grade.feedback.why'))}: {escape(why)}")
-        body.append(r"\end{itemize}")
+    f = _feedback(g, result, lang)
+    body = [rf"\section*{{{escape(f.title)}}}", *(_tex_line(x) + r"\\" for x in f.head)]
+    if f.unknown is not None:
+        return document("\n".join([*body, escape(f.unknown)]), lang)
+    body.append(r"\textbf{" + escape(f.total) + "}")
+    if f.not_counting:
+        body.append(r"\par\emph{" + escape(f.not_counting) + "}")
+    for heading, items in f.questions:
+        body += [rf"\subsection*{{{escape(heading)}}}", r"\begin{itemize}",
+                 *(rf"\item {_tex_line(x)}" for x in items), r"\end{itemize}"]
     return document("\n".join(body), lang)
 
 

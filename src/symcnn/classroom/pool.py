@@ -33,25 +33,11 @@ def default_workers() -> int:
 
 
 @contextmanager
-def forked(fn: Callable[[Any, Any], Any], state: Any, workers: int | None = None
-           ) -> Iterator[Callable[[Sequence[Any]], list[Any]]]:
-    """A ``map`` of ``fn(state, item)`` over items, in up to ``workers`` forked processes."""
-    n = default_workers() if workers is None else workers
-    if n <= 1 or not sys.platform.startswith("linux"):
-        yield lambda items: [fn(state, item) for item in items]
-        return
-    _STATE[:] = [(fn, state)]
-    try:
-        with multiprocessing.get_context("fork").Pool(n) as pool:
-            yield lambda items: pool.map(_call, items, chunksize=1)
-    finally:
-        _STATE.clear()
-
-
-@contextmanager
 def forked_each(fn: Callable[[Any, Any], Any], state: Any, workers: int | None = None
                 ) -> Iterator[Callable[[Sequence[Any]], Iterable[Any]]]:
-    """Like :func:`forked`, but the results come one by one as they are ready (still in the items' order).
+    """``fn(state, item)`` over items in up to ``workers`` forked processes, each result as it is ready.
+
+    The results keep the items' order.
 
     For a progress bar: the workers take the next item as soon as they are free, and the
     caller sees each result as soon as it and every earlier one are done.
@@ -66,3 +52,11 @@ def forked_each(fn: Callable[[Any, Any], Any], state: Any, workers: int | None =
             yield lambda items: pool.imap(_call, items, chunksize=1)
     finally:
         _STATE.clear()
+
+
+@contextmanager
+def forked(fn: Callable[[Any, Any], Any], state: Any, workers: int | None = None
+           ) -> Iterator[Callable[[Sequence[Any]], list[Any]]]:
+    """A ``map`` of ``fn(state, item)`` over items, in up to ``workers`` forked processes."""
+    with forked_each(fn, state, workers) as each:
+        yield lambda items: list(each(items))
